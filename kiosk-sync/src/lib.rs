@@ -1,0 +1,11 @@
+//! `kiosk-sync`: signed content bundles for the disclosure kiosk.
+//!
+//! District side: keys, publishing a TUF repository of content-addressed
+//! objects. Kiosk side: verifying and pulling a repository (HTTP, LAN
+//! mirror, USB), applying it to the content store as one generation, and
+//! the daemon around that. See `ARCHITECTURE-sync.md`.
+
+pub mod http;
+pub mod serve;
+pub mod tuf;
+pub mod tuf_client;
