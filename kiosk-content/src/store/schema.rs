@@ -1,0 +1,73 @@
+//! The content database schema, as numbered migrations. `PRAGMA user_version`
+//! records how many have run; the writer runs the missing ones, readers
+//! refuse a file whose version differs from theirs.
+
+use rusqlite::Connection;
+
+/// Migration `n` (1-based) is `MIGRATIONS[n - 1]`. Append only; never edit
+/// one that has shipped.
+pub const MIGRATIONS: &[&str] = &[
+    // 1: items, links, assets, sealed progress, full-text and pinyin indexes.
+    r#"
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    -- rowid order is (kind, date, id): each kind is a contiguous rowid range
+    -- (kind_ranges) and, within it, a larger rowid is a newer item, so
+    -- "newest matches of kind K" is an FTS rowid range scan.
+    CREATE TABLE items (
+        rowid INTEGER PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        kind TEXT NOT NULL,
+        title TEXT NOT NULL,
+        agency TEXT NOT NULL,
+        domain TEXT,
+        date TEXT,
+        start_date TEXT,
+        end_date TEXT,
+        validity TEXT NOT NULL,
+        doc_number TEXT,
+        doc_key TEXT,
+        hall TEXT,
+        win TEXT,
+        category TEXT,
+        json TEXT NOT NULL
+    );
+    CREATE INDEX items_kind_domain ON items(kind, domain);
+    CREATE INDEX items_kind_agency ON items(kind, agency);
+    CREATE INDEX items_doc_key ON items(doc_key) WHERE doc_key IS NOT NULL;
+    CREATE INDEX items_hall_window ON items(hall, win) WHERE hall IS NOT NULL;
+    CREATE TABLE kind_ranges (kind TEXT PRIMARY KEY, first INTEGER NOT NULL, last INTEGER NOT NULL);
+    CREATE TABLE links (policy TEXT NOT NULL, interpretation TEXT NOT NULL, PRIMARY KEY (policy, interpretation));
+    CREATE TABLE assets (name TEXT PRIMARY KEY, bytes BLOB NOT NULL);
+    CREATE TABLE progress (lookup TEXT PRIMARY KEY, nonce TEXT NOT NULL, sealed TEXT NOT NULL);
+    -- Hanzi candidates for the on-screen pinyin keyboard.
+    CREATE TABLE vocab (term TEXT PRIMARY KEY, full TEXT NOT NULL, initials TEXT NOT NULL, weight INTEGER NOT NULL);
+    CREATE INDEX vocab_full ON vocab(full);
+    CREATE INDEX vocab_initials ON vocab(initials);
+    -- Pre-tokenised text (see text.rs): uni = CJK characters and words,
+    -- bi = CJK bigrams in order. Contentless: the text lives in items.
+    CREATE VIRTUAL TABLE title_ft USING fts5(uni, bi, content='', tokenize='unicode61 remove_diacritics 0');
+    CREATE VIRTUAL TABLE body_ft USING fts5(uni, bi, content='', tokenize='unicode61 remove_diacritics 0');
+    CREATE VIRTUAL TABLE pinyin_ft USING fts5(full, initials, content='', prefix='1 2 3', tokenize='unicode61 remove_diacritics 0');
+    "#,
+];
+
+/// The schema version this code reads and writes.
+pub fn current_version() -> i64 {
+    MIGRATIONS.len() as i64
+}
+
+pub fn version(conn: &Connection) -> rusqlite::Result<i64> {
+    conn.query_row("PRAGMA user_version", [], |r| r.get(0))
+}
+
+/// Runs the migrations a database lacks, each in its own transaction.
+pub fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
+    let have = version(conn)?;
+    for (n, sql) in MIGRATIONS.iter().enumerate().skip(have.max(0) as usize) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", (n + 1) as i64)?;
+        tx.commit()?;
+    }
+    Ok(())
+}
