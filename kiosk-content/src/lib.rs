@@ -7,6 +7,7 @@
 //! them with [`store::ContentWriter`]; the app reads them with
 //! [`store::ContentReader`].
 
+pub mod control;
 pub mod demo;
 pub mod domain;
 mod error;
