@@ -5,7 +5,14 @@
 //! mirror, USB), applying it to the content store as one generation, and
 //! the daemon around that. See `ARCHITECTURE-sync.md`.
 
+pub mod daemon;
 pub mod http;
+pub mod keydir;
+pub mod manifest;
+pub mod publish;
+pub mod pull;
 pub mod serve;
+pub mod state;
+pub mod store;
 pub mod tuf;
 pub mod tuf_client;

@@ -6,7 +6,12 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 
-use kiosk_sync::tuf_client;
+use kiosk_sync::keydir::{KeyDir, hall_role};
+use kiosk_sync::publish::{self, BundleObject, Expiry, PublishOptions};
+use kiosk_sync::pull::{PullResult, Source};
+use kiosk_sync::state::SystemClock;
+use kiosk_sync::store::StoreApplier;
+use kiosk_sync::{daemon, serve, tuf_client};
 
 /// Signed content bundles for the disclosure kiosk (The Update Framework 1.0).
 ///
@@ -21,12 +26,414 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Create ed25519 keys for root, targets, snapshot and timestamp (or,
+    /// with --hall, for a hall's delegated role).
+    Keygen {
+        /// New key directory (keys.json + private/).
+        #[arg(long)]
+        out: PathBuf,
+        /// Number of root keys (officials).
+        #[arg(long, default_value_t = 1)]
+        root_keys: usize,
+        /// Root signatures required.
+        #[arg(long, default_value_t = 1)]
+        root_threshold: u64,
+        /// Number of targets keys.
+        #[arg(long, default_value_t = 1)]
+        targets_keys: usize,
+        /// Targets signatures required.
+        #[arg(long, default_value_t = 1)]
+        targets_threshold: u64,
+        /// Make a hall key directory for delegated role hall-<ID> instead.
+        #[arg(long)]
+        hall: Option<String>,
+    },
+    /// Let a hall publish under halls/<id>/ (takes effect at the next publish).
+    DelegateHall {
+        /// The district key directory.
+        #[arg(long)]
+        keys: PathBuf,
+        /// The hall's key directory (only its keys.json is read).
+        #[arg(long)]
+        hall_keys: PathBuf,
+        /// Hall id (letters, digits, - and _).
+        #[arg(long)]
+        hall: String,
+    },
+    /// Compile an authoring folder and publish it as a signed bundle.
+    Publish {
+        /// Authoring folder (Markdown/TOML/CSV/XLSX/images).
+        #[arg(long)]
+        source: PathBuf,
+        /// District key directory.
+        #[arg(long)]
+        keys: PathBuf,
+        /// Repository directory (created on first publish).
+        #[arg(long)]
+        repo: PathBuf,
+        #[command(flatten)]
+        expiry: ExpiryArgs,
+    },
+    /// Publish a hall's own notices/progress (all under halls/<id>/).
+    PublishHall {
+        #[arg(long)]
+        source: PathBuf,
+        #[arg(long)]
+        hall: String,
+        /// The hall's key directory.
+        #[arg(long)]
+        hall_keys: PathBuf,
+        /// District key directory holding the snapshot and timestamp keys.
+        #[arg(long)]
+        keys: PathBuf,
+        #[arg(long)]
+        repo: PathBuf,
+        #[command(flatten)]
+        expiry: ExpiryArgs,
+    },
+    /// Sign a new root listing the keys of --new-keys (signed by old and new root keys).
+    RotateRoot {
+        #[arg(long)]
+        keys: PathBuf,
+        #[arg(long)]
+        new_keys: PathBuf,
+        #[arg(long)]
+        repo: PathBuf,
+        #[command(flatten)]
+        expiry: ExpiryArgs,
+    },
+    /// Re-sign timestamp.json only (run daily by the online timestamp key).
+    RenewTimestamp {
+        #[arg(long)]
+        keys: PathBuf,
+        #[arg(long)]
+        repo: PathBuf,
+        #[command(flatten)]
+        expiry: ExpiryArgs,
+    },
+    /// Serve a repository over HTTP (Range, ETag): a LAN mirror.
+    Serve {
+        #[arg(long)]
+        repo: PathBuf,
+        /// Address to listen on, e.g. 0.0.0.0:8080.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: String,
+    },
+    /// Kiosk: one update from a repository URL.
+    Pull {
+        /// Repository base URL (holding metadata/, targets/, objects/).
+        #[arg(long)]
+        repo_url: String,
+        #[arg(long)]
+        data_dir: PathBuf,
+        /// The district's root.json; needed once, on the first pull.
+        #[arg(long)]
+        root: Option<PathBuf>,
+    },
+    /// Kiosk: one update from a repository directory (USB stick).
+    Import {
+        /// Repository directory.
+        path: PathBuf,
+        #[arg(long)]
+        data_dir: PathBuf,
+        #[arg(long)]
+        root: Option<PathBuf>,
+    },
+    /// Kiosk: show generation, last success, last error, next attempt.
+    Status {
+        #[arg(long)]
+        data_dir: PathBuf,
+        /// Print JSON (the control protocol's SyncStatus).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Kiosk: make the previous content generation current again.
+    Revert {
+        #[arg(long)]
+        data_dir: PathBuf,
+    },
+    /// Kiosk: the sync service (systemd Type=notify, watchdog, control socket).
+    Daemon {
+        /// TOML config: repo_url, data_dir, root, poll_interval_secs,
+        /// min_backoff_secs, max_backoff_secs, control_socket.
+        #[arg(long)]
+        config: PathBuf,
+    },
     /// TUF conformance-suite client protocol (init / refresh / download).
     ///
     /// Options come before the action, e.g.
     /// `kiosk-sync tuf-client --metadata-dir D --metadata-url U refresh`.
     /// Exit status 0 on success, 1 on any failure.
     TufClient(TufClientArgs),
+}
+
+/// How long signed metadata stays valid, in days.
+#[derive(clap::Args)]
+struct ExpiryArgs {
+    #[arg(long, default_value_t = 365)]
+    root_days: i64,
+    #[arg(long, default_value_t = 90)]
+    targets_days: i64,
+    #[arg(long, default_value_t = 30)]
+    snapshot_days: i64,
+    #[arg(long, default_value_t = 7)]
+    timestamp_days: i64,
+}
+
+impl ExpiryArgs {
+    fn options(&self) -> anyhow::Result<PublishOptions> {
+        for (name, d) in [
+            ("root", self.root_days),
+            ("targets", self.targets_days),
+            ("snapshot", self.snapshot_days),
+            ("timestamp", self.timestamp_days),
+        ] {
+            anyhow::ensure!(
+                (1..=3650).contains(&d),
+                "--{name}-days must be between 1 and 3650, got {d}"
+            );
+        }
+        Ok(PublishOptions {
+            now: chrono::Utc::now(),
+            expiry: Expiry {
+                root: chrono::Duration::days(self.root_days),
+                targets: chrono::Duration::days(self.targets_days),
+                snapshot: chrono::Duration::days(self.snapshot_days),
+                timestamp: chrono::Duration::days(self.timestamp_days),
+            },
+        })
+    }
+}
+
+/// Compile an authoring folder into bundle objects, printing every problem.
+fn compile_source(dir: &std::path::Path) -> anyhow::Result<Vec<BundleObject>> {
+    let tree = kiosk_content::SourceTree::read_dir(dir)
+        .with_context(|| format!("reading the authoring folder {}", dir.display()))?;
+    let set = match kiosk_content::compile(&tree) {
+        Ok(set) => set,
+        Err(problems) => {
+            eprintln!("{problems}");
+            anyhow::bail!(
+                "{} problem(s) in {}; fix them and publish again (nothing was published)",
+                problems.len(),
+                dir.display()
+            );
+        }
+    };
+    Ok(set
+        .to_objects()
+        .into_iter()
+        .map(|o| BundleObject {
+            path: o.path,
+            bytes: o.bytes,
+        })
+        .collect())
+}
+
+fn print_pull(out: &kiosk_sync::pull::PullOutcome) {
+    match out.result {
+        PullResult::Applied {
+            generation,
+            bundle_version,
+        } => println!(
+            "applied generation {generation} (bundle {bundle_version}); {} of {} objects fetched, {} bytes transferred",
+            out.objects_fetched, out.objects_total, out.bytes_transferred
+        ),
+        PullResult::UpToDate { bundle_version } => println!(
+            "already up to date (bundle {bundle_version}); {} bytes transferred",
+            out.bytes_transferred
+        ),
+    }
+}
+
+fn run(command: Command) -> anyhow::Result<()> {
+    match command {
+        Command::TufClient(args) => run_tuf_client(args)?,
+        Command::Keygen {
+            out,
+            root_keys,
+            root_threshold,
+            targets_keys,
+            targets_threshold,
+            hall,
+        } => {
+            let counts = match &hall {
+                Some(id) => {
+                    kiosk_sync::keydir::check_hall_id(id).map_err(anyhow::Error::msg)?;
+                    vec![(hall_role(id), 1, 1)]
+                }
+                None => vec![
+                    ("root".to_string(), root_keys, root_threshold),
+                    ("targets".to_string(), targets_keys, targets_threshold),
+                    ("snapshot".to_string(), 1, 1),
+                    ("timestamp".to_string(), 1, 1),
+                ],
+            };
+            KeyDir::generate(&out, &counts)?;
+            println!(
+                "keys written to {} (keep private/ offline; share keys.json)",
+                out.display()
+            );
+        }
+        Command::DelegateHall {
+            keys,
+            hall_keys,
+            hall,
+        } => {
+            kiosk_sync::keydir::check_hall_id(&hall).map_err(anyhow::Error::msg)?;
+            let mut district = KeyDir::load(&keys)?;
+            let hk = KeyDir::load(&hall_keys)?;
+            let public = hk.public(&hall_role(&hall))?.clone();
+            district.file.halls.insert(hall.clone(), public);
+            district.save()?;
+            println!("hall {hall} may publish under halls/{hall}/ from the next publish");
+        }
+        Command::Publish {
+            source,
+            keys,
+            repo,
+            expiry,
+        } => {
+            let objects = compile_source(&source)?;
+            let keys = KeyDir::load(&keys)?;
+            let r = publish::publish(&repo, &keys, &objects, &expiry.options()?)?;
+            println!(
+                "published bundle {} to {}: {} objects ({} new, {} bytes new)",
+                r.snapshot_version,
+                repo.display(),
+                r.objects,
+                r.objects_written,
+                r.bytes_written
+            );
+        }
+        Command::PublishHall {
+            source,
+            hall,
+            hall_keys,
+            keys,
+            repo,
+            expiry,
+        } => {
+            let objects = compile_source(&source)?;
+            let prefix = publish::hall_prefix(&hall);
+            // A hall's authoring folder compiles to a whole content set;
+            // only its own prefix is its to publish.
+            let objects: Vec<BundleObject> = objects
+                .into_iter()
+                .filter(|o| o.path.starts_with(&prefix))
+                .collect();
+            anyhow::ensure!(
+                !objects.is_empty(),
+                "{}: nothing under {prefix} to publish",
+                source.display()
+            );
+            let r = publish::publish_hall(
+                &repo,
+                &KeyDir::load(&keys)?,
+                &KeyDir::load(&hall_keys)?,
+                &hall,
+                &objects,
+                &expiry.options()?,
+            )?;
+            println!(
+                "published hall {hall}: bundle {}, {} objects",
+                r.snapshot_version, r.objects
+            );
+        }
+        Command::RotateRoot {
+            keys,
+            new_keys,
+            repo,
+            expiry,
+        } => {
+            let v = publish::rotate_root(
+                &repo,
+                &KeyDir::load(&keys)?,
+                &KeyDir::load(&new_keys)?,
+                &expiry.options()?,
+            )?;
+            println!(
+                "root version {v} written; now publish with --keys {}",
+                new_keys.display()
+            );
+        }
+        Command::RenewTimestamp { keys, repo, expiry } => {
+            let v = publish::renew_timestamp(&repo, &KeyDir::load(&keys)?, &expiry.options()?)?;
+            println!("timestamp version {v} written");
+        }
+        Command::Serve { repo, listen } => {
+            anyhow::ensure!(
+                repo.join("metadata").is_dir(),
+                "{}: not a repository (no metadata/)",
+                repo.display()
+            );
+            let listener = std::net::TcpListener::bind(&listen)
+                .with_context(|| format!("listening on {listen}"))?;
+            let shutdown = serve::Shutdown::new(&listener)?;
+            serve::run(listener, repo, shutdown, Default::default())?;
+        }
+        Command::Pull {
+            repo_url,
+            data_dir,
+            root,
+        } => {
+            let out = kiosk_sync::pull::pull(
+                &data_dir,
+                &Source::Http(repo_url),
+                root.as_deref(),
+                &SystemClock,
+                &mut StoreApplier::new(&data_dir),
+            )?;
+            print_pull(&out);
+        }
+        Command::Import {
+            path,
+            data_dir,
+            root,
+        } => {
+            let path = std::fs::canonicalize(&path)
+                .with_context(|| format!("{}: cannot open", path.display()))?;
+            let out = kiosk_sync::pull::pull(
+                &data_dir,
+                &Source::Dir(path),
+                root.as_deref(),
+                &SystemClock,
+                &mut StoreApplier::new(&data_dir),
+            )?;
+            print_pull(&out);
+        }
+        Command::Status { data_dir, json } => {
+            let s = daemon::collect_status(&data_dir, None, false);
+            if json {
+                println!("{}", serde_json::to_string_pretty(&s)?);
+            } else {
+                let t = |v: Option<chrono::DateTime<chrono::Utc>>| {
+                    v.map_or("-".to_string(), |t| t.to_rfc3339())
+                };
+                println!(
+                    "generation:   {}",
+                    s.generation.map_or("-".into(), |g| g.to_string())
+                );
+                println!(
+                    "bundle:       {}",
+                    s.bundle_version.map_or("-".into(), |g| g.to_string())
+                );
+                println!("published:    {}", t(s.content_published_at));
+                println!("last success: {}", t(s.last_success));
+                println!("last error:   {}", s.last_error.as_deref().unwrap_or("-"));
+                println!("next attempt: {}", t(s.next_attempt));
+            }
+        }
+        Command::Revert { data_dir } => {
+            let rec = StoreApplier::new(&data_dir).revert()?;
+            println!(
+                "generation {} (bundle {}) is current again",
+                rec.generation, rec.bundle_version
+            );
+        }
+        Command::Daemon { config } => daemon::run(daemon::DaemonConfig::load(&config)?)?,
+    }
+    Ok(())
 }
 
 #[derive(clap::Args)]
@@ -99,9 +506,7 @@ fn run_tuf_client(args: TufClientArgs) -> anyhow::Result<()> {
 fn main() -> ExitCode {
     init_logging();
     let cli = Cli::parse();
-    let result = match cli.command {
-        Command::TufClient(args) => run_tuf_client(args),
-    };
+    let result = run(cli.command);
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

@@ -1,0 +1,634 @@
+//! Kiosk side: one update from a repository (HTTP URL, LAN mirror or a
+//! directory such as a USB stick) into the content store.
+//!
+//! Order: TUF refresh (root, timestamp, snapshot, targets) -> the bundle
+//! manifest target -> its shards -> hall manifests through their
+//! delegations -> objects not yet in `DATA_DIR/objects/` (each checked
+//! against length and sha256) -> one atomic `apply_generation`. Nothing is
+//! applied unless every step succeeded; the store is only touched by the
+//! last step.
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use tracing::{info, warn};
+
+use crate::http::{DirTransport, HttpTransport, PartialFile};
+use crate::keydir::{check_hall_id, hall_role};
+use crate::manifest::{BundleManifest, ManifestError, ObjectRef, Shard, sha256_hex};
+use crate::publish::{BUNDLE_MANIFEST_TARGET, hall_manifest_target, hall_prefix};
+use crate::state::{Clock, SyncState};
+use crate::tuf::metadata::{parse_time, path_matches};
+use crate::tuf::{
+    FetchError, Transport, TufError, Updater, UpdaterLimits, verify_length_and_hashes,
+};
+
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    #[error(transparent)]
+    Tuf(#[from] TufError),
+    #[error(transparent)]
+    Fetch(#[from] FetchError),
+    #[error(transparent)]
+    Manifest(#[from] ManifestError),
+    #[error(
+        "{path}: no trusted root; give the district's root.json once with --root (never take it from a mirror or USB stick)"
+    )]
+    NoTrustedRoot { path: PathBuf },
+    #[error(
+        "delegated role {role} may only publish under {prefix}, but it lists {path}; update refused — ask that hall to republish"
+    )]
+    OutsideDelegation {
+        role: String,
+        prefix: String,
+        path: String,
+    },
+    #[error(
+        "{channel} offers bundle {offered}, but this kiosk already applied bundle {current}; content never goes backwards — use a newer copy"
+    )]
+    Stale {
+        channel: String,
+        offered: u64,
+        current: u64,
+    },
+    #[error("object {path} (sha256 {sha256}): {detail}; the object was not used")]
+    Object {
+        path: String,
+        sha256: String,
+        detail: String,
+    },
+    #[error("content store: {0}")]
+    Store(String),
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> SyncError + '_ {
+    move |source| SyncError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// Where a repository is.
+#[derive(Debug, Clone)]
+pub enum Source {
+    /// Base URL of the repository (`.../` holding `metadata/`, `targets/`,
+    /// `objects/`).
+    Http(String),
+    /// A repository directory (USB stick).
+    Dir(PathBuf),
+}
+
+impl Source {
+    fn base(&self) -> String {
+        match self {
+            Source::Http(u) => {
+                if u.ends_with('/') {
+                    u.clone()
+                } else {
+                    format!("{u}/")
+                }
+            }
+            Source::Dir(p) => format!("{}/", p.display()),
+        }
+    }
+
+    /// The channel recorded with a generation.
+    pub fn channel(&self) -> String {
+        match self {
+            Source::Http(u) => u.clone(),
+            Source::Dir(p) => format!("usb:{}", p.display()),
+        }
+    }
+}
+
+/// Details of an applied generation, as the store reports it.
+#[derive(Debug, Clone)]
+pub struct AppliedGeneration {
+    pub generation: u64,
+    pub bundle_version: u64,
+    pub item_count: u64,
+}
+
+/// What to apply.
+#[derive(Debug, Clone)]
+pub struct ApplyInfo {
+    pub bundle_version: u64,
+    pub channel: String,
+    pub published_at: Option<DateTime<Utc>>,
+}
+
+/// The content store as `pull` sees it. The real one is
+/// [`crate::store::StoreApplier`]; unit tests use a fake.
+pub trait ContentApplier {
+    /// Highest bundle version ever applied (0 for none).
+    fn highest_bundle_version(&mut self) -> Result<u64, SyncError>;
+    /// Whether a generation is current.
+    fn has_current(&mut self) -> Result<bool, SyncError>;
+    /// Apply all objects as one new generation, atomically.
+    fn apply(
+        &mut self,
+        objects: Vec<(String, Vec<u8>)>,
+        info: &ApplyInfo,
+    ) -> Result<AppliedGeneration, SyncError>;
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PullResult {
+    Applied {
+        generation: u64,
+        bundle_version: u64,
+    },
+    UpToDate {
+        bundle_version: u64,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub struct PullOutcome {
+    pub result: PullResult,
+    pub bytes_transferred: u64,
+    pub objects_total: usize,
+    pub objects_fetched: usize,
+}
+
+/// Fetching for one source.
+enum Fetcher {
+    Http(HttpTransport),
+    Dir(DirTransport),
+}
+
+impl Fetcher {
+    fn transport(&self) -> &dyn Transport {
+        match self {
+            Fetcher::Http(t) => t,
+            Fetcher::Dir(t) => t,
+        }
+    }
+
+    fn bytes(&self) -> u64 {
+        match self {
+            Fetcher::Http(t) => t.counter.bytes(),
+            Fetcher::Dir(t) => t.counter.bytes(),
+        }
+    }
+}
+
+/// Layout of the kiosk's data directory (besides the store's own files).
+pub struct DataDir {
+    pub root: PathBuf,
+}
+
+impl DataDir {
+    pub fn new(root: &Path) -> DataDir {
+        DataDir {
+            root: root.to_path_buf(),
+        }
+    }
+    pub fn tuf(&self) -> PathBuf {
+        self.root.join("tuf")
+    }
+    pub fn objects(&self) -> PathBuf {
+        self.root.join("objects")
+    }
+    pub fn partial(&self) -> PathBuf {
+        self.root.join("objects").join(".partial")
+    }
+    pub fn manifests(&self) -> PathBuf {
+        self.root.join("manifests")
+    }
+}
+
+/// Install the trusted root if none is there yet. An existing trusted root
+/// is never replaced this way (only by signed rotation).
+pub fn install_root(data: &DataDir, root_file: Option<&Path>) -> Result<(), SyncError> {
+    let tuf = data.tuf();
+    let trusted = tuf.join("root.json");
+    if trusted.exists() {
+        return Ok(());
+    }
+    let Some(src) = root_file else {
+        return Err(SyncError::NoTrustedRoot { path: trusted });
+    };
+    let bytes = std::fs::read(src).map_err(io_err(src))?;
+    // Check it parses as a root signed by itself before trusting it.
+    let env = crate::tuf::metadata::Envelope::parse(&bytes, &src.display().to_string())?;
+    crate::tuf::metadata::parse_root(&env.signed, &src.display().to_string())?;
+    std::fs::create_dir_all(&tuf).map_err(io_err(&tuf))?;
+    crate::tuf::write_atomic(&trusted, &bytes)
+        .map_err(|(path, source)| SyncError::Io { path, source })?;
+    info!("installed trusted root from {}", src.display());
+    Ok(())
+}
+
+struct Session<'a> {
+    data: &'a DataDir,
+    fetcher: &'a Fetcher,
+    base: String,
+    fetched: usize,
+    /// Shard objects of the manifests read, kept in the cache.
+    shards: Vec<String>,
+}
+
+impl Session<'_> {
+    fn object_url(&self, sha: &str) -> String {
+        format!("{}objects/{sha}", self.base)
+    }
+
+    /// A verified object: from the cache, else downloaded (resuming a
+    /// partial download), checked, then moved into the cache.
+    fn object(&mut self, path: &str, r: &ObjectRef) -> Result<Vec<u8>, SyncError> {
+        let cached = self.data.objects().join(&r.sha256);
+        if let Ok(bytes) = std::fs::read(&cached) {
+            if bytes.len() as u64 == r.length && sha256_hex(&bytes) == r.sha256 {
+                return Ok(bytes);
+            }
+            warn!(
+                "{}: cached copy is damaged; fetching again",
+                cached.display()
+            );
+            let _ = std::fs::remove_file(&cached);
+        }
+        let url = self.object_url(&r.sha256);
+        let bytes = match self.fetcher {
+            Fetcher::Http(t) => {
+                let pdir = self.data.partial();
+                std::fs::create_dir_all(&pdir).map_err(io_err(&pdir))?;
+                let ppath = pdir.join(&r.sha256);
+                let mut part = PartialFile::open(&ppath)?;
+                let res = t.download_into(&url, r.length, &mut part);
+                if let Err(e) = res {
+                    if matches!(e, FetchError::TooLong { .. }) {
+                        let _ = std::fs::remove_file(&ppath);
+                    }
+                    return Err(e.into());
+                }
+                part.sync()?;
+                drop(part);
+                let bytes = std::fs::read(&ppath).map_err(io_err(&ppath))?;
+                bytes
+            }
+            Fetcher::Dir(t) => t.get(&url, r.length)?,
+        };
+        self.fetched += 1;
+        let check = |bytes: &[u8]| -> Result<(), SyncError> {
+            if bytes.len() as u64 != r.length {
+                return Err(SyncError::Object {
+                    path: path.to_string(),
+                    sha256: r.sha256.clone(),
+                    detail: format!("{} bytes received, {} signed", bytes.len(), r.length),
+                });
+            }
+            let got = sha256_hex(bytes);
+            if got != r.sha256 {
+                return Err(SyncError::Object {
+                    path: path.to_string(),
+                    sha256: r.sha256.clone(),
+                    detail: format!(
+                        "content hashes to {got}; changed on the server or corrupted in transit"
+                    ),
+                });
+            }
+            Ok(())
+        };
+        let ppath = self.data.partial().join(&r.sha256);
+        if let Err(e) = check(&bytes) {
+            let _ = std::fs::remove_file(&ppath);
+            return Err(e);
+        }
+        let odir = self.data.objects();
+        std::fs::create_dir_all(&odir).map_err(io_err(&odir))?;
+        if ppath.exists() {
+            std::fs::rename(&ppath, &cached).map_err(io_err(&cached))?;
+        } else {
+            crate::tuf::write_atomic(&cached, &bytes)
+                .map_err(|(path, source)| SyncError::Io { path, source })?;
+        }
+        Ok(bytes)
+    }
+
+    /// Fetch a manifest target and all its shards; returns path -> ref.
+    fn manifest_entries(
+        &mut self,
+        updater: &mut Updater<'_>,
+        target: &str,
+    ) -> Result<(BundleManifest, BTreeMap<String, ObjectRef>), SyncError> {
+        let (info, _role) = updater.target_info(target)?;
+        let url = updater.target_url(&format!("{}targets/", self.base), target, &info);
+        let bytes = self.fetcher.transport().get(&url, info.length)?;
+        verify_length_and_hashes(&bytes, Some(info.length), Some(&info.hashes), &url)?;
+        let manifest = BundleManifest::parse(&bytes, &url)?;
+        let mut entries = BTreeMap::new();
+        for (i, sha) in manifest.shards.iter().enumerate() {
+            let what = format!("{target} shard {i}");
+            let r = ObjectRef {
+                sha256: sha.clone(),
+                length: 0,
+            };
+            let shard_bytes = self.shard(&what, &r, manifest.shard_max_length)?;
+            self.shards.push(sha.clone());
+            let shard = Shard::parse(&shard_bytes, i, manifest.shard_bits, &what)?;
+            for (path, (sha256, length)) in shard.objects {
+                entries.insert(path, ObjectRef { sha256, length });
+            }
+        }
+        Ok((manifest, entries))
+    }
+
+    /// A shard: its length is only bounded (by the manifest's maximum), its
+    /// hash is exact.
+    fn shard(&mut self, what: &str, r: &ObjectRef, max_len: u64) -> Result<Vec<u8>, SyncError> {
+        let cached = self.data.objects().join(&r.sha256);
+        if let Ok(bytes) = std::fs::read(&cached)
+            && sha256_hex(&bytes) == r.sha256
+        {
+            return Ok(bytes);
+        }
+        let bytes = self
+            .fetcher
+            .transport()
+            .get(&self.object_url(&r.sha256), max_len)?;
+        self.fetched += 1;
+        if sha256_hex(&bytes) != r.sha256 {
+            return Err(SyncError::Object {
+                path: what.to_string(),
+                sha256: r.sha256.clone(),
+                detail: "content does not match its hash".into(),
+            });
+        }
+        let odir = self.data.objects();
+        std::fs::create_dir_all(&odir).map_err(io_err(&odir))?;
+        crate::tuf::write_atomic(&cached, &bytes)
+            .map_err(|(path, source)| SyncError::Io { path, source })?;
+        Ok(bytes)
+    }
+}
+
+/// A stable id of a bundle's content: sha256 over its sorted entries.
+pub fn content_id(entries: &BTreeMap<String, ObjectRef>) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    for (p, r) in entries {
+        h.update(p.as_bytes());
+        h.update([0]);
+        h.update(r.sha256.as_bytes());
+        h.update([0]);
+    }
+    hex::encode(h.finalize())
+}
+
+/// Run one update from `source`. On failure the error is recorded in the
+/// sync state and the store is left as it was.
+pub fn pull(
+    data_dir: &Path,
+    source: &Source,
+    root_file: Option<&Path>,
+    clock: &dyn Clock,
+    applier: &mut dyn ContentApplier,
+) -> Result<PullOutcome, SyncError> {
+    let mut state = SyncState::load(data_dir);
+    state.last_attempt = Some(clock.now());
+    let res = pull_inner(data_dir, source, root_file, clock, applier, &mut state);
+    match &res {
+        Ok(out) => {
+            state.last_success = Some(clock.now());
+            state.last_error = None;
+            state.last_error_at = None;
+            state.consecutive_failures = 0;
+            state.last_channel = Some(source.channel());
+            state.last_bytes_transferred = out.bytes_transferred;
+        }
+        Err(e) => {
+            state.last_error = Some(e.to_string());
+            state.last_error_at = Some(clock.now());
+            state.consecutive_failures = state.consecutive_failures.saturating_add(1);
+        }
+    }
+    if let Err((path, e)) = state.save(data_dir) {
+        warn!("{}: cannot save sync state: {e}", path.display());
+    }
+    res
+}
+
+fn pull_inner(
+    data_dir: &Path,
+    source: &Source,
+    root_file: Option<&Path>,
+    clock: &dyn Clock,
+    applier: &mut dyn ContentApplier,
+    state: &mut SyncState,
+) -> Result<PullOutcome, SyncError> {
+    let data = DataDir::new(data_dir);
+    std::fs::create_dir_all(data_dir).map_err(io_err(data_dir))?;
+    install_root(&data, root_file)?;
+    let fetcher = match source {
+        Source::Http(_) => Fetcher::Http(HttpTransport::new()?),
+        Source::Dir(p) => {
+            if !p.join("metadata").is_dir() {
+                return Err(SyncError::Io {
+                    path: p.join("metadata"),
+                    source: std::io::Error::new(
+                        std::io::ErrorKind::NotFound,
+                        "not a kiosk repository (no metadata/ directory); copy the whole repository folder to the stick",
+                    ),
+                });
+            }
+            Fetcher::Dir(DirTransport::new())
+        }
+    };
+    let base = source.base();
+    let now = state.reference_time(clock);
+    let mut updater = Updater::new(
+        &data.tuf(),
+        &format!("{base}metadata/"),
+        fetcher.transport(),
+        now,
+        UpdaterLimits::default(),
+    )?;
+    updater.refresh()?;
+    let snapshot_version = updater
+        .snapshot()
+        .map(|s| s.common.version)
+        .ok_or_else(|| TufError::Format("no snapshot after refresh".into()))?;
+
+    let current = applier.highest_bundle_version()?;
+    if snapshot_version < current {
+        return Err(SyncError::Stale {
+            channel: source.channel(),
+            offered: snapshot_version,
+            current,
+        });
+    }
+    if snapshot_version == current && state.applied_snapshot_version == current {
+        // Nothing new was signed: a poll costs only timestamp.json.
+        return Ok(PullOutcome {
+            result: PullResult::UpToDate {
+                bundle_version: current,
+            },
+            bytes_transferred: fetcher.bytes(),
+            objects_total: 0,
+            objects_fetched: 0,
+        });
+    }
+
+    let mut session = Session {
+        data: &data,
+        fetcher: &fetcher,
+        base,
+        fetched: 0,
+        shards: Vec::new(),
+    };
+    let (manifest, mut entries) = session.manifest_entries(&mut updater, BUNDLE_MANIFEST_TARGET)?;
+    let published_at = parse_time(&manifest.published_at, "bundle manifest published_at").ok();
+
+    for hall in &manifest.halls {
+        if let Err(msg) = check_hall_id(hall) {
+            return Err(TufError::Format(format!("bundle manifest: {msg}")).into());
+        }
+        let role = hall_role(hall);
+        let prefix = hall_prefix(hall);
+        let hall_md = match updater.delegated_role(&role) {
+            Ok(t) => t,
+            Err(TufError::Delegation { detail, .. })
+                if detail.contains("not listed in snapshot") =>
+            {
+                continue; // the hall has not published yet
+            }
+            Err(e) => return Err(e.into()),
+        };
+        // Stricter than TUF (which would just ignore such entries): a hall
+        // listing anything outside its prefix is refused loudly.
+        for path in hall_md.targets.keys() {
+            if !path_matches(&format!("{prefix}*"), path) {
+                return Err(SyncError::OutsideDelegation {
+                    role,
+                    prefix,
+                    path: path.clone(),
+                });
+            }
+        }
+        let target = hall_manifest_target(hall);
+        if !hall_md.targets.contains_key(&target) {
+            continue;
+        }
+        let (hm, hall_entries) = session.manifest_entries(&mut updater, &target)?;
+        if hm.path_prefix != prefix {
+            return Err(SyncError::OutsideDelegation {
+                role,
+                prefix,
+                path: format!("(manifest prefix \"{}\")", hm.path_prefix),
+            });
+        }
+        for (path, r) in hall_entries {
+            if !path.starts_with(&prefix) {
+                return Err(SyncError::OutsideDelegation { role, prefix, path });
+            }
+            entries.insert(path, r);
+        }
+    }
+
+    let cid = content_id(&entries);
+    if snapshot_version == current
+        || (state.applied_content_id.as_deref() == Some(&cid) && applier.has_current()?)
+    {
+        update_floor(state, published_at);
+        return Ok(PullOutcome {
+            result: PullResult::UpToDate {
+                bundle_version: current.max(state.applied_snapshot_version),
+            },
+            bytes_transferred: fetcher.bytes(),
+            objects_total: entries.len(),
+            objects_fetched: session.fetched,
+        });
+    }
+
+    let mut objects = Vec::with_capacity(entries.len());
+    for (path, r) in &entries {
+        let bytes = session.object(path, r)?;
+        objects.push((path.clone(), bytes));
+    }
+    let info = ApplyInfo {
+        bundle_version: snapshot_version,
+        channel: source.channel(),
+        published_at,
+    };
+    let applied = applier.apply(objects, &info)?;
+    info!(
+        "applied generation {} (bundle {}, {} items)",
+        applied.generation, applied.bundle_version, applied.item_count
+    );
+    remember_manifest(&data, &entries, &session.shards)?;
+    state.applied_snapshot_version = snapshot_version;
+    state.applied_content_id = Some(cid);
+    update_floor(state, published_at);
+    Ok(PullOutcome {
+        result: PullResult::Applied {
+            generation: applied.generation,
+            bundle_version: snapshot_version,
+        },
+        bytes_transferred: fetcher.bytes(),
+        objects_total: entries.len(),
+        objects_fetched: session.fetched,
+    })
+}
+
+fn update_floor(state: &mut SyncState, published_at: Option<DateTime<Utc>>) {
+    if let Some(p) = published_at
+        && state.trusted_time_floor.is_none_or(|f| p > f)
+    {
+        state.trusted_time_floor = Some(p);
+    }
+}
+
+/// Keep the entry lists of the current and previous bundles, and drop
+/// cached objects neither needs (the store itself keeps the previous
+/// generation for revert; the cache only saves downloads).
+#[derive(serde::Serialize, serde::Deserialize, Default)]
+struct RememberedBundle {
+    objects: BTreeMap<String, ObjectRef>,
+    shards: Vec<String>,
+}
+
+fn remember_manifest(
+    data: &DataDir,
+    entries: &BTreeMap<String, ObjectRef>,
+    shards: &[String],
+) -> Result<(), SyncError> {
+    let dir = data.manifests();
+    std::fs::create_dir_all(&dir).map_err(io_err(&dir))?;
+    let cur = dir.join("current.json");
+    let prev = dir.join("previous.json");
+    if cur.exists() {
+        std::fs::rename(&cur, &prev).map_err(io_err(&prev))?;
+    }
+    let now = RememberedBundle {
+        objects: entries.clone(),
+        shards: shards.to_vec(),
+    };
+    let body = serde_json::to_vec(&now).unwrap_or_default();
+    crate::tuf::write_atomic(&cur, &body)
+        .map_err(|(path, source)| SyncError::Io { path, source })?;
+    let mut keep: HashSet<String> = entries.values().map(|r| r.sha256.clone()).collect();
+    keep.extend(shards.iter().cloned());
+    if let Ok(b) = std::fs::read(&prev)
+        && let Ok(old) = serde_json::from_slice::<RememberedBundle>(&b)
+    {
+        keep.extend(old.objects.into_values().map(|r| r.sha256));
+        keep.extend(old.shards);
+    }
+    if let Ok(rd) = std::fs::read_dir(data.objects()) {
+        for e in rd.flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            if crate::manifest::is_sha256_hex(&name) && !keep.contains(&name) {
+                let _ = std::fs::remove_file(e.path());
+            }
+        }
+    }
+    Ok(())
+}
