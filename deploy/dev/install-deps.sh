@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs the Debian packages a developer machine or CI needs to build and
+# test the workspace. Safe to run again: it installs only what is missing.
+set -euo pipefail
+
+packages=(
+  pkg-config
+  libfontconfig1-dev   # Slint's font discovery (fontique)
+  fonts-noto-cjk       # a system CJK font, so no fallback path renders tofu
+  libudev-dev          # Slint linuxkms backend (the Pi build)
+  libinput-dev
+  libxkbcommon-dev
+  faketime             # clock-skew tests of kiosk-sync
+  nginx                # deploy test: a real nginx serving a repository
+  systemd              # systemd-analyze verify for the units
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+echo "installing Debian packages: ${missing[*]}"
+sudo_cmd=()
+if [ "$(id -u)" -ne 0 ]; then sudo_cmd=(sudo); fi
+export DEBIAN_FRONTEND=noninteractive
+"${sudo_cmd[@]}" apt-get update -qq
+"${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
