@@ -64,31 +64,54 @@ pub struct ControlResponse {
 
 impl ControlResponse {
     pub fn ok(message: impl Into<String>, status: Option<SyncStatus>) -> ControlResponse {
-        ControlResponse { ok: true, message: message.into(), status }
+        ControlResponse {
+            ok: true,
+            message: message.into(),
+            status,
+        }
     }
 
     pub fn error(message: impl Into<String>) -> ControlResponse {
-        ControlResponse { ok: false, message: message.into(), status: None }
+        ControlResponse {
+            ok: false,
+            message: message.into(),
+            status: None,
+        }
     }
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum ControlError {
-    #[error("the sync service is not running (no socket at {0}); start it with `systemctl start kiosk-sync`")]
+    #[error(
+        "the sync service is not running (no socket at {0}); start it with `systemctl start kiosk-sync`"
+    )]
     NotRunning(PathBuf),
     #[error("talking to the sync service at {path}: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("the sync service at {path} answered something unreadable: {message}")]
     Protocol { path: PathBuf, message: String },
 }
 
 /// Sends one request and waits at most `timeout` for the answer.
-pub fn request(socket: &Path, req: &ControlRequest, timeout: Duration) -> Result<ControlResponse, ControlError> {
-    let io = |source| ControlError::Io { path: socket.to_path_buf(), source };
+pub fn request(
+    socket: &Path,
+    req: &ControlRequest,
+    timeout: Duration,
+) -> Result<ControlResponse, ControlError> {
+    let io = |source| ControlError::Io {
+        path: socket.to_path_buf(),
+        source,
+    };
     let stream = match UnixStream::connect(socket) {
         Ok(s) => s,
         Err(e)
-            if matches!(e.kind(), std::io::ErrorKind::NotFound | std::io::ErrorKind::ConnectionRefused) =>
+            if matches!(
+                e.kind(),
+                std::io::ErrorKind::NotFound | std::io::ErrorKind::ConnectionRefused
+            ) =>
         {
             return Err(ControlError::NotRunning(socket.to_path_buf()));
         }
@@ -105,8 +128,10 @@ pub fn request(socket: &Path, req: &ControlRequest, timeout: Duration) -> Result
     let mut reader = BufReader::new(std::io::Read::take(&stream, MAX_LINE_BYTES));
     let mut answer = String::new();
     reader.read_line(&mut answer).map_err(io)?;
-    serde_json::from_str(answer.trim())
-        .map_err(|e| ControlError::Protocol { path: socket.to_path_buf(), message: e.to_string() })
+    serde_json::from_str(answer.trim()).map_err(|e| ControlError::Protocol {
+        path: socket.to_path_buf(),
+        message: e.to_string(),
+    })
 }
 
 /// Reads one request line from a connected client (server side).
@@ -136,11 +161,22 @@ mod tests {
         let server = std::thread::spawn(move || {
             let (stream, _) = listener.accept().expect("accept");
             let req = read_request(&stream).expect("request");
-            assert_eq!(req, ControlRequest::Import { path: "/media/usb".into() });
+            assert_eq!(
+                req,
+                ControlRequest::Import {
+                    path: "/media/usb".into()
+                }
+            );
             write_response(&stream, &ControlResponse::ok("started", None)).expect("write");
         });
-        let resp = request(&path, &ControlRequest::Import { path: "/media/usb".into() }, Duration::from_secs(5))
-            .expect("response");
+        let resp = request(
+            &path,
+            &ControlRequest::Import {
+                path: "/media/usb".into(),
+            },
+            Duration::from_secs(5),
+        )
+        .expect("response");
         assert!(resp.ok);
         server.join().expect("server");
     }
@@ -148,14 +184,21 @@ mod tests {
     #[test]
     fn a_missing_daemon_is_reported_as_not_running() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let err = request(&dir.path().join("none.sock"), &ControlRequest::Status, Duration::from_secs(1))
-            .expect_err("no daemon");
+        let err = request(
+            &dir.path().join("none.sock"),
+            &ControlRequest::Status,
+            Duration::from_secs(1),
+        )
+        .expect_err("no daemon");
         assert!(matches!(err, ControlError::NotRunning(_)));
         assert!(err.to_string().contains("systemctl start kiosk-sync"));
     }
 
     #[test]
     fn the_wire_format_is_tagged_json() {
-        assert_eq!(serde_json::to_string(&ControlRequest::SyncNow).expect("json"), r#"{"cmd":"sync_now"}"#);
+        assert_eq!(
+            serde_json::to_string(&ControlRequest::SyncNow).expect("json"),
+            r#"{"cmd":"sync_now"}"#
+        );
     }
 }

@@ -5,9 +5,9 @@ use std::path::Path;
 
 use include_dir::{Dir, include_dir};
 
+use crate::ContentSet;
 use crate::source::{SourceProblems, SourceTree, compile};
 use crate::store::{ContentReader, ContentWriter, GenerationInfo, StoreError};
-use crate::ContentSet;
 
 static DEMO: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/demo");
 
@@ -49,7 +49,14 @@ pub fn open_demo(data_dir: &Path) -> Result<ContentReader, DemoError> {
         Err(StoreError::NoContent(_)) => {
             let content = demo_content()?;
             let mut writer = ContentWriter::open(data_dir)?;
-            writer.apply_generation(&content, &GenerationInfo { bundle_version: 1, channel: "demo".into(), published_at: None })?;
+            writer.apply_generation(
+                &content,
+                &GenerationInfo {
+                    bundle_version: 1,
+                    channel: "demo".into(),
+                    published_at: None,
+                },
+            )?;
             Ok(ContentReader::open(data_dir)?)
         }
         Err(e) => Err(e.into()),

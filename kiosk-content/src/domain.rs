@@ -157,7 +157,10 @@ mod tests {
     #[test]
     fn parse_accepts_chinese_and_slug_and_rejects_near_misses() {
         assert_eq!(Domain::parse("社会救助"), Some(Domain::SocialAssistance));
-        assert_eq!(Domain::parse(" social-assistance "), Some(Domain::SocialAssistance));
+        assert_eq!(
+            Domain::parse(" social-assistance "),
+            Some(Domain::SocialAssistance)
+        );
         assert_eq!(Domain::parse("社会救济"), None);
         assert_eq!(Disclosure::parse("主动公开"), Some(Disclosure::Proactive));
     }

@@ -85,8 +85,22 @@ const TOPICS: &[(&str, &str)] = &[
     ("城市管理综合执法", "城市综合执法"),
 ];
 
-const ACTIONS: &[&str] = &["关于印发", "关于进一步做好", "关于调整", "关于加强", "关于做好2021年度", "关于开展"];
-const SUFFIXES: &[&str] = &["实施办法的通知", "工作的通知", "管理办法", "实施细则", "工作方案", "的意见"];
+const ACTIONS: &[&str] = &[
+    "关于印发",
+    "关于进一步做好",
+    "关于调整",
+    "关于加强",
+    "关于做好2021年度",
+    "关于开展",
+];
+const SUFFIXES: &[&str] = &[
+    "实施办法的通知",
+    "工作的通知",
+    "管理办法",
+    "实施细则",
+    "工作方案",
+    "的意见",
+];
 
 const SENTENCES: &[&str] = &[
     "各乡镇人民政府，县直各有关单位：",
@@ -134,7 +148,9 @@ phone = "0000-6123456"
   y = 0.3
 "#,
     );
-    let mut catalog = String::from("编号,领域,事项类别,事项名称,公开内容,公开依据,公开时限,公开主体,公开方式,公开渠道,公开对象,公开属性\n");
+    let mut catalog = String::from(
+        "编号,领域,事项类别,事项名称,公开内容,公开依据,公开时限,公开主体,公开方式,公开渠道,公开对象,公开属性\n",
+    );
     for (n, d) in Domain::ALL.iter().enumerate() {
         catalog.push_str(&format!(
             "cat-{n:03},{},政策文件,{}相关政策,政策文件及解读,《中华人民共和国政府信息公开条例》,信息形成或变更之日起20个工作日内,示范县人民政府办公室,主动公开,政府网站、政务公开专区,全社会,主动公开\n",
@@ -177,6 +193,12 @@ mod tests {
         let a = synthetic_tree(50, 7);
         assert_eq!(a, synthetic_tree(50, 7));
         let set = crate::compile(&a).expect("synthetic source compiles");
-        assert_eq!(set.items.iter().filter(|i| matches!(i, crate::Item::Policy(_))).count(), 50);
+        assert_eq!(
+            set.items
+                .iter()
+                .filter(|i| matches!(i, crate::Item::Policy(_)))
+                .count(),
+            50
+        );
     }
 }

@@ -357,7 +357,14 @@ impl Item {
     /// Policies that are no longer valid stay visible (shown as 已失效)
     /// until their end is past the grace period.
     pub fn status_on(&self, today: NaiveDate, grace_days: u32) -> ItemStatus {
-        status_for(self.kind(), self.start_date(), self.end_date(), self.validity_on(today), today, grace_days)
+        status_for(
+            self.kind(),
+            self.start_date(),
+            self.end_date(),
+            self.validity_on(today),
+            today,
+            grace_days,
+        )
     }
 }
 
@@ -381,12 +388,19 @@ pub fn status_for(
             return ItemStatus::Ended;
         }
     }
-    if matches!(validity, Validity::Expired | Validity::Repealed | Validity::Revised) {
+    if matches!(
+        validity,
+        Validity::Expired | Validity::Repealed | Validity::Revised
+    ) {
         return ItemStatus::Ended;
     }
     if let Some(start) = start {
         if start > today && kind != ItemKind::Policy {
-            return if kind == ItemKind::Notice { ItemStatus::Hidden } else { ItemStatus::Upcoming };
+            return if kind == ItemKind::Notice {
+                ItemStatus::Hidden
+            } else {
+                ItemStatus::Upcoming
+            };
         }
     }
     ItemStatus::Current

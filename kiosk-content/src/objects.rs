@@ -36,7 +36,10 @@ fn item_path(item: &Item) -> String {
     match item {
         // A hall's own notices live under its delegated prefix.
         Item::Notice(n) if n.hall.is_some() => {
-            format!("halls/{}/notices/{id}.json", n.hall.as_deref().unwrap_or_default())
+            format!(
+                "halls/{}/notices/{id}.json",
+                n.hall.as_deref().unwrap_or_default()
+            )
         }
         _ => format!("items/{}/{id}.json", item.kind().slug()),
     }
@@ -45,18 +48,28 @@ fn item_path(item: &Item) -> String {
 impl ContentSet {
     /// The bundle's objects, deterministic for the same content.
     pub fn to_objects(&self) -> Vec<ContentObject> {
-        let mut out = Vec::with_capacity(self.items.len() + self.assets.len() + PROGRESS_SHARDS + 1);
+        let mut out =
+            Vec::with_capacity(self.items.len() + self.assets.len() + PROGRESS_SHARDS + 1);
         let bundle = BundleObject {
             format: OBJECT_FORMAT,
             meta: self.meta.clone(),
             progress_salt: hex::encode(self.progress_salt),
         };
-        out.push(ContentObject { path: "bundle.json".into(), bytes: to_json(&bundle) });
+        out.push(ContentObject {
+            path: "bundle.json".into(),
+            bytes: to_json(&bundle),
+        });
         for item in &self.items {
-            out.push(ContentObject { path: item_path(item), bytes: to_json(item) });
+            out.push(ContentObject {
+                path: item_path(item),
+                bytes: to_json(item),
+            });
         }
         for (name, bytes) in &self.assets {
-            out.push(ContentObject { path: format!("assets/{name}"), bytes: bytes.clone() });
+            out.push(ContentObject {
+                path: format!("assets/{name}"),
+                bytes: bytes.clone(),
+            });
         }
         let mut shards: BTreeMap<usize, Vec<&SealedProgress>> = BTreeMap::new();
         for p in &self.progress {
@@ -64,7 +77,10 @@ impl ContentSet {
             shards.entry(shard).or_default().push(p);
         }
         for (shard, records) in shards {
-            out.push(ContentObject { path: format!("progress/{shard:02x}.json"), bytes: to_json(&records) });
+            out.push(ContentObject {
+                path: format!("progress/{shard:02x}.json"),
+                bytes: to_json(&records),
+            });
         }
         out
     }
@@ -84,7 +100,10 @@ impl ContentSet {
                 if b.format != OBJECT_FORMAT {
                     return Err(ContentError::object(
                         path,
-                        format!("bundle format {} is not {OBJECT_FORMAT}; update kiosk-sync on this kiosk", b.format),
+                        format!(
+                            "bundle format {} is not {OBJECT_FORMAT}; update kiosk-sync on this kiosk",
+                            b.format
+                        ),
                     ));
                 }
                 bundle = Some(b);
@@ -98,20 +117,30 @@ impl ContentSet {
                 if item_path(&item) != path {
                     return Err(ContentError::object(
                         path,
-                        format!("holds item \"{}\" of another kind or hall; the bundle is inconsistent", item.meta().id),
+                        format!(
+                            "holds item \"{}\" of another kind or hall; the bundle is inconsistent",
+                            item.meta().id
+                        ),
                     ));
                 }
                 if !ids.insert(item.meta().id.clone()) {
-                    return Err(ContentError::object(path, format!("duplicate item id \"{}\"", item.meta().id)));
+                    return Err(ContentError::object(
+                        path,
+                        format!("duplicate item id \"{}\"", item.meta().id),
+                    ));
                 }
                 if item.meta().disclosure == Disclosure::Proactive {
                     items.push(item);
                 }
             } else {
-                return Err(ContentError::object(path, "unknown object path; is this bundle from a newer publisher?"));
+                return Err(ContentError::object(
+                    path,
+                    "unknown object path; is this bundle from a newer publisher?",
+                ));
             }
         }
-        let bundle = bundle.ok_or_else(|| ContentError::object("bundle.json", "missing from the bundle"))?;
+        let bundle =
+            bundle.ok_or_else(|| ContentError::object("bundle.json", "missing from the bundle"))?;
         let salt_bytes = hex::decode(&bundle.progress_salt)
             .map_err(|e| ContentError::object("bundle.json", format!("progress_salt: {e}")))?;
         let progress_salt: [u8; 16] = salt_bytes
@@ -119,7 +148,13 @@ impl ContentSet {
             .map_err(|_| ContentError::object("bundle.json", "progress_salt must be 16 bytes"))?;
         items.sort_by(|a, b| a.meta().id.cmp(&b.meta().id));
         progress.sort_by(|a: &SealedProgress, b| a.lookup.cmp(&b.lookup));
-        Ok(ContentSet { meta: bundle.meta, items, assets, progress, progress_salt })
+        Ok(ContentSet {
+            meta: bundle.meta,
+            items,
+            assets,
+            progress,
+            progress_salt,
+        })
     }
 }
 
@@ -129,5 +164,6 @@ fn to_json<T: Serialize>(v: &T) -> Vec<u8> {
 }
 
 fn from_json<T: for<'de> Deserialize<'de>>(path: &str, bytes: &[u8]) -> Result<T, ContentError> {
-    serde_json::from_slice(bytes).map_err(|e| ContentError::object(path, format!("not valid content JSON: {e}")))
+    serde_json::from_slice(bytes)
+        .map_err(|e| ContentError::object(path, format!("not valid content JSON: {e}")))
 }

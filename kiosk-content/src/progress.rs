@@ -77,11 +77,19 @@ pub fn bundle_salt(county: &str, publisher: &str) -> [u8; 16] {
 const ARGON_MEMORY_KIB: u32 = 19 * 1024;
 const ARGON_PASSES: u32 = 2;
 
-fn derive(case_number: &str, code: &str, salt: &[u8; 16]) -> Result<([u8; 32], [u8; 32]), SealError> {
-    let params =
-        Params::new(ARGON_MEMORY_KIB, ARGON_PASSES, 1, Some(64)).map_err(|e| SealError::Kdf(e.to_string()))?;
+fn derive(
+    case_number: &str,
+    code: &str,
+    salt: &[u8; 16],
+) -> Result<([u8; 32], [u8; 32]), SealError> {
+    let params = Params::new(ARGON_MEMORY_KIB, ARGON_PASSES, 1, Some(64))
+        .map_err(|e| SealError::Kdf(e.to_string()))?;
     let argon = Argon2::new(Algorithm::Argon2id, Version::V0x13, params);
-    let secret = format!("{}\u{1f}{}", normalize_case_number(case_number), normalize_query_code(code));
+    let secret = format!(
+        "{}\u{1f}{}",
+        normalize_case_number(case_number),
+        normalize_query_code(code)
+    );
     let mut out = [0u8; 64];
     argon
         .hash_password_into(secret.as_bytes(), salt, &mut out)
@@ -94,13 +102,21 @@ fn derive(case_number: &str, code: &str, salt: &[u8; 16]) -> Result<([u8; 32], [
 }
 
 /// The lookup key for a (case number, query code) pair, as stored.
-pub fn lookup_key(case_number: &str, code: &str, salt: &[u8; 16]) -> Result<(String, [u8; 32]), SealError> {
+pub fn lookup_key(
+    case_number: &str,
+    code: &str,
+    salt: &[u8; 16],
+) -> Result<(String, [u8; 32]), SealError> {
     let (lookup, key) = derive(case_number, code, salt)?;
     Ok((hex::encode(lookup), key))
 }
 
 /// Seals one record under its case number and query code.
-pub fn seal(record: &ProgressRecord, code: &str, salt: &[u8; 16]) -> Result<SealedProgress, SealError> {
+pub fn seal(
+    record: &ProgressRecord,
+    code: &str,
+    salt: &[u8; 16],
+) -> Result<SealedProgress, SealError> {
     let (lookup, key) = derive(&record.case_number, code, salt)?;
     let plaintext = serde_json::to_vec(record)?;
     let nonce_digest = Sha256::new()
@@ -110,8 +126,14 @@ pub fn seal(record: &ProgressRecord, code: &str, salt: &[u8; 16]) -> Result<Seal
         .finalize();
     let nonce = Nonce::from_slice(&nonce_digest[..12]);
     let cipher = ChaCha20Poly1305::new(Key::from_slice(&key));
-    let sealed = cipher.encrypt(nonce, plaintext.as_ref()).map_err(|_| SealError::Encrypt)?;
-    Ok(SealedProgress { lookup: hex::encode(lookup), nonce: hex::encode(nonce), sealed: hex::encode(sealed) })
+    let sealed = cipher
+        .encrypt(nonce, plaintext.as_ref())
+        .map_err(|_| SealError::Encrypt)?;
+    Ok(SealedProgress {
+        lookup: hex::encode(lookup),
+        nonce: hex::encode(nonce),
+        sealed: hex::encode(sealed),
+    })
 }
 
 /// Opens a sealed record with the key derived by [`lookup_key`]. A record
@@ -124,7 +146,9 @@ pub fn open(sealed: &SealedProgress, key: &[u8; 32]) -> Option<ProgressRecord> {
     }
     let ciphertext = hex::decode(&sealed.sealed).ok()?;
     let cipher = ChaCha20Poly1305::new(Key::from_slice(key));
-    let plaintext = cipher.decrypt(Nonce::from_slice(&nonce), ciphertext.as_ref()).ok()?;
+    let plaintext = cipher
+        .decrypt(Nonce::from_slice(&nonce), ciphertext.as_ref())
+        .ok()?;
     serde_json::from_slice(&plaintext).ok()
 }
 

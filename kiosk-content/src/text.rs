@@ -210,11 +210,13 @@ pub fn doc_number_key(text: &str) -> Option<(String, String)> {
                 i += 1;
             }
             let year: String = chars[start..i].iter().collect();
-            let plausible_year = year.len() == 4 && (year.starts_with("19") || year.starts_with("20"));
+            let plausible_year =
+                year.len() == 4 && (year.starts_with("19") || year.starts_with("20"));
             if plausible_year {
                 // Between year and number: brackets, dashes, spaces, 年, 第.
                 let mut j = i;
-                while j < chars.len() && "〕]］）)】-_—－ /年第號号.".contains(chars[j]) {
+                while j < chars.len() && "〕]］）)】-_—－ /年第號号.".contains(chars[j])
+                {
                     j += 1;
                 }
                 let num_start = j;
@@ -225,10 +227,7 @@ pub fn doc_number_key(text: &str) -> Option<(String, String)> {
                     let num: String = chars[num_start..j].iter().collect();
                     let num = num.trim_start_matches('0');
                     let num = if num.is_empty() { "0" } else { num };
-                    let prefix: String = chars[..start]
-                        .iter()
-                        .filter(|c| is_cjk(**c))
-                        .collect();
+                    let prefix: String = chars[..start].iter().filter(|c| is_cjk(**c)).collect();
                     return Some((format!("{year}-{num}"), prefix));
                 }
             }
@@ -242,8 +241,8 @@ pub fn doc_number_key(text: &str) -> Option<(String, String)> {
 /// Words that carry no meaning in a resident's question; dropped from
 /// queries longer than a couple of words.
 pub const STOP_WORDS: &[&str] = &[
-    "怎么", "怎样", "如何", "什么", "哪里", "哪些", "需要", "我要", "我想", "可以", "的", "了", "吗", "呢",
-    "在", "是", "要", "去", "办", "请问",
+    "怎么", "怎样", "如何", "什么", "哪里", "哪些", "需要", "我要", "我想", "可以", "的", "了",
+    "吗", "呢", "在", "是", "要", "去", "办", "请问",
 ];
 
 #[cfg(test)]
@@ -259,10 +258,24 @@ mod tests {
 
     #[test]
     fn doc_number_spellings_reduce_to_one_key() {
-        for s in ["示政办发〔2020〕33号", "[2020]33", "2020-33", "（2020）33号", "2020年第33号", "［２０２０］３３"] {
-            assert_eq!(doc_number_key(s).map(|k| k.0), Some("2020-33".into()), "{s}");
+        for s in [
+            "示政办发〔2020〕33号",
+            "[2020]33",
+            "2020-33",
+            "（2020）33号",
+            "2020年第33号",
+            "［２０２０］３３",
+        ] {
+            assert_eq!(
+                doc_number_key(s).map(|k| k.0),
+                Some("2020-33".into()),
+                "{s}"
+            );
         }
-        assert_eq!(doc_number_key("示政办发〔2020〕33号").map(|k| k.1), Some("示政办发".into()));
+        assert_eq!(
+            doc_number_key("示政办发〔2020〕33号").map(|k| k.1),
+            Some("示政办发".into())
+        );
         assert_eq!(doc_number_key("低保"), None);
         assert_eq!(doc_number_key("12345"), None);
     }

@@ -13,7 +13,11 @@ fn today() -> NaiveDate {
 }
 
 fn info(version: u64) -> GenerationInfo {
-    GenerationInfo { bundle_version: version, channel: "test".into(), published_at: None }
+    GenerationInfo {
+        bundle_version: version,
+        channel: "test".into(),
+        published_at: None,
+    }
 }
 
 /// A store holding the demo county as bundle version 1.
@@ -30,7 +34,10 @@ fn demo_store() -> (tempfile::TempDir, ContentReader) {
 
 fn file_bytes_of_store(dir: &Path) -> Vec<(String, Vec<u8>)> {
     let mut out = Vec::new();
-    for e in std::fs::read_dir(dir.join("content")).expect("content dir").flatten() {
+    for e in std::fs::read_dir(dir.join("content"))
+        .expect("content dir")
+        .flatten()
+    {
         let name = e.file_name().to_string_lossy().into_owned();
         if name != "writer.lock" {
             out.push((name, std::fs::read(e.path()).expect("read")));
@@ -47,7 +54,11 @@ mod demo {
     fn every_demo_item_parses_and_loads() {
         let content = demo_content().unwrap_or_else(|p| panic!("demo content has problems:\n{p}"));
         let count = |k: ItemKind| content.items.iter().filter(|i| i.kind() == k).count();
-        assert!(count(ItemKind::Policy) >= 40, "policies: {}", count(ItemKind::Policy));
+        assert!(
+            count(ItemKind::Policy) >= 40,
+            "policies: {}",
+            count(ItemKind::Policy)
+        );
         assert!(count(ItemKind::Interpretation) >= 10);
         assert!(count(ItemKind::Guide) >= 30);
         assert!(count(ItemKind::EnterprisePolicy) >= 10);
@@ -61,7 +72,11 @@ mod demo {
             .filter(|i| i.kind() == ItemKind::Policy)
             .filter_map(|i| i.meta().domain)
             .collect();
-        assert!(domains.len() >= 10, "policies span {} domains", domains.len());
+        assert!(
+            domains.len() >= 10,
+            "policies span {} domains",
+            domains.len()
+        );
         let catalog_domains: std::collections::BTreeSet<_> = content
             .items
             .iter()
@@ -72,7 +87,10 @@ mod demo {
 
         let (_dir, reader) = demo_store();
         for item in &content.items {
-            let stored = reader.item(&item.meta().id).expect("query").expect("item is in the store");
+            let stored = reader
+                .item(&item.meta().id)
+                .expect("query")
+                .expect("item is in the store");
             assert_eq!(&stored, item);
         }
         for name in content.assets.keys() {
@@ -94,12 +112,23 @@ mod demo {
     fn expired_and_revised_policies_stay_visible_marked_as_ended() {
         let (_dir, reader) = demo_store();
         let ended = reader
-            .list(&ListQuery { kind: Some(ItemKind::Policy), status: Some(StatusFilter::Ended), ..Default::default() })
+            .list(&ListQuery {
+                kind: Some(ItemKind::Policy),
+                status: Some(StatusFilter::Ended),
+                ..Default::default()
+            })
             .expect("list");
-        assert!(!ended.is_empty(), "the demo has expired or revised policies");
+        assert!(
+            !ended.is_empty(),
+            "the demo has expired or revised policies"
+        );
         assert!(ended.iter().all(|p| p.validity != Validity::Valid));
         let current = reader
-            .list(&ListQuery { kind: Some(ItemKind::Policy), status: Some(StatusFilter::Current), ..Default::default() })
+            .list(&ListQuery {
+                kind: Some(ItemKind::Policy),
+                status: Some(StatusFilter::Current),
+                ..Default::default()
+            })
             .expect("list");
         assert!(current.iter().all(|p| p.validity == Validity::Valid));
     }
@@ -112,7 +141,12 @@ mod demo {
             if let Item::Interpretation(i) = item {
                 for p in &i.policies {
                     let linked = reader.interpretations_for(p).expect("query");
-                    assert!(linked.iter().any(|s| s.id == i.meta.id), "{} -> {}", p, i.meta.id);
+                    assert!(
+                        linked.iter().any(|s| s.id == i.meta.id),
+                        "{} -> {}",
+                        p,
+                        i.meta.id
+                    );
                 }
             }
         }
@@ -122,7 +156,8 @@ mod demo {
     fn guides_are_found_by_their_window() {
         let content = demo_content().expect("demo");
         let (_dir, reader) = demo_store();
-        let Some(Item::Guide(g)) = content.items.iter().find(|i| matches!(i, Item::Guide(_))) else {
+        let Some(Item::Guide(g)) = content.items.iter().find(|i| matches!(i, Item::Guide(_)))
+        else {
             panic!("demo has guides")
         };
         let at = reader.guides_at_window(&g.hall, &g.window).expect("query");
@@ -152,7 +187,10 @@ mod bad_source {
         assert_eq!(file_bytes_of_store(dir.path()), before, "the store changed");
         let again = ContentReader::open(dir.path()).expect("reader");
         assert_eq!(again.generation().generation, generation);
-        assert!(again.item("sfx-2020-033").expect("query").is_some(), "old content still readable");
+        assert!(
+            again.item("sfx-2020-033").expect("query").is_some(),
+            "old content still readable"
+        );
         problems
     }
 
@@ -164,7 +202,11 @@ mod bad_source {
 
     fn line_of(tree: &SourceTree, path: &str, needle: &str) -> String {
         let text = String::from_utf8(tree.get(path).expect(path).to_vec()).expect("utf8");
-        let n = text.lines().position(|l| l.contains(needle)).expect("needle") + 1;
+        let n = text
+            .lines()
+            .position(|l| l.contains(needle))
+            .expect("needle")
+            + 1;
         n.to_string()
     }
 
@@ -173,25 +215,41 @@ mod bad_source {
         let path = "policies/sfx-2020-033.md";
         let mut expected_line = String::new();
         let problems = reject(|t| {
-            replace_in(t, path, "disclosure = \"主动公开\"", "disclosure = \"依申请公开\"");
+            replace_in(
+                t,
+                path,
+                "disclosure = \"主动公开\"",
+                "disclosure = \"依申请公开\"",
+            );
             expected_line = line_of(t, path, "disclosure =");
         });
-        let p = problems.iter().find(|p| p.file == path).unwrap_or_else(|| panic!("{problems}"));
+        let p = problems
+            .iter()
+            .find(|p| p.file == path)
+            .unwrap_or_else(|| panic!("{problems}"));
         assert_eq!(p.at.as_deref(), Some(expected_line.as_str()));
         assert_eq!(p.field.as_deref(), Some("disclosure"));
         assert!(p.message.contains("主动公开"), "{p}");
-        assert!(p.to_string().starts_with(&format!("{path}:{expected_line}: disclosure: ")), "{p}");
+        assert!(
+            p.to_string()
+                .starts_with(&format!("{path}:{expected_line}: disclosure: ")),
+            "{p}"
+        );
     }
 
     #[test]
     fn a_not_disclosed_catalog_row_is_rejected_with_its_line() {
         let problems = reject(|t| {
-            let text = String::from_utf8(t.get("catalog.csv").expect("catalog").to_vec()).expect("utf8");
+            let text =
+                String::from_utf8(t.get("catalog.csv").expect("catalog").to_vec()).expect("utf8");
             let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
             lines[2] = lines[2].replace("主动公开", "不予公开");
             t.insert("catalog.csv", lines.join("\n"));
         });
-        let p = problems.iter().find(|p| p.file == "catalog.csv").unwrap_or_else(|| panic!("{problems}"));
+        let p = problems
+            .iter()
+            .find(|p| p.file == "catalog.csv")
+            .unwrap_or_else(|| panic!("{problems}"));
         assert_eq!(p.at.as_deref(), Some("3"));
         assert_eq!(p.field.as_deref(), Some("公开属性"));
     }
@@ -201,10 +259,18 @@ mod bad_source {
         let path = "policies/sfx-2020-033.md";
         let mut expected_line = String::new();
         let problems = reject(|t| {
-            replace_in(t, path, "agency = \"示范县人民政府办公室\"", "agency = \"示范县人民政府办公室");
+            replace_in(
+                t,
+                path,
+                "agency = \"示范县人民政府办公室\"",
+                "agency = \"示范县人民政府办公室",
+            );
             expected_line = line_of(t, path, "agency =");
         });
-        let p = problems.iter().find(|p| p.file == path).unwrap_or_else(|| panic!("{problems}"));
+        let p = problems
+            .iter()
+            .find(|p| p.file == path)
+            .unwrap_or_else(|| panic!("{problems}"));
         assert_eq!(p.at.as_deref(), Some(expected_line.as_str()), "{p}");
     }
 
@@ -212,28 +278,46 @@ mod bad_source {
     fn a_misspelt_field_and_an_unknown_domain_are_both_reported() {
         let problems = reject(|t| {
             replace_in(t, "policies/sfx-2020-033.md", "validity =", "validty =");
-            replace_in(t, "guides/dibao-shenqing.md", "domain = \"社会救助\"", "domain = \"社会救济\"");
+            replace_in(
+                t,
+                "guides/dibao-shenqing.md",
+                "domain = \"社会救助\"",
+                "domain = \"社会救济\"",
+            );
         });
         let text = problems.to_string();
-        assert!(text.contains("policies/sfx-2020-033.md:") && text.contains("validty"), "{text}");
-        assert!(text.contains("guides/dibao-shenqing.md:") && text.contains("社会救济"), "{text}");
+        assert!(
+            text.contains("policies/sfx-2020-033.md:") && text.contains("validty"),
+            "{text}"
+        );
+        assert!(
+            text.contains("guides/dibao-shenqing.md:") && text.contains("社会救济"),
+            "{text}"
+        );
     }
 
     #[test]
     fn malformed_csv_gives_a_located_error() {
         let problems = reject(|t| {
-            let text = String::from_utf8(t.get("places.csv").expect("places").to_vec()).expect("utf8");
+            let text =
+                String::from_utf8(t.get("places.csv").expect("places").to_vec()).expect("utf8");
             let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
             // Line 4: a map position that is not a number.
             let cells: Vec<&str> = lines[3].split(',').collect();
             let header: Vec<&str> = lines[0].split(',').collect();
-            let x = header.iter().position(|h| *h == "地图X").expect("地图X column");
+            let x = header
+                .iter()
+                .position(|h| *h == "地图X")
+                .expect("地图X column");
             let mut cells: Vec<String> = cells.iter().map(|s| s.to_string()).collect();
             cells[x] = "左上".into();
             lines[3] = cells.join(",");
             t.insert("places.csv", lines.join("\n"));
         });
-        let p = problems.iter().find(|p| p.file == "places.csv").unwrap_or_else(|| panic!("{problems}"));
+        let p = problems
+            .iter()
+            .find(|p| p.file == "places.csv")
+            .unwrap_or_else(|| panic!("{problems}"));
         assert_eq!(p.at.as_deref(), Some("4"));
         assert_eq!(p.field.as_deref(), Some("地图X"));
     }
@@ -245,7 +329,10 @@ mod bad_source {
             bytes.extend_from_slice(b"\nx-1,\xb2\xe2\xca\xd4,\xd2\xf8\xd0\xd0,addr,,,0.1,0.1,,,\n");
             t.insert("places.csv", bytes);
         });
-        let p = problems.iter().find(|p| p.file == "places.csv").unwrap_or_else(|| panic!("{problems}"));
+        let p = problems
+            .iter()
+            .find(|p| p.file == "places.csv")
+            .unwrap_or_else(|| panic!("{problems}"));
         assert!(p.message.contains("UTF-8"), "{p}");
         assert!(p.line().is_some());
     }
@@ -253,10 +340,16 @@ mod bad_source {
     #[test]
     fn an_unknown_column_is_an_error_not_silently_dropped() {
         let problems = reject(|t| {
-            let text = String::from_utf8(t.get("places.csv").expect("places").to_vec()).expect("utf8");
+            let text =
+                String::from_utf8(t.get("places.csv").expect("places").to_vec()).expect("utf8");
             t.insert("places.csv", text.replacen("名称", "名字", 1));
         });
-        assert!(problems.iter().any(|p| p.file == "places.csv" && p.field.as_deref() == Some("名字")), "{problems}");
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.file == "places.csv" && p.field.as_deref() == Some("名字")),
+            "{problems}"
+        );
     }
 
     #[test]
@@ -266,13 +359,19 @@ mod bad_source {
             let half = &csv[..csv.len() / 2];
             t.insert("catalog.xlsx", [b"PK\x03\x04".as_slice(), half].concat());
         });
-        let p = problems.iter().find(|p| p.file == "catalog.xlsx").unwrap_or_else(|| panic!("{problems}"));
+        let p = problems
+            .iter()
+            .find(|p| p.file == "catalog.xlsx")
+            .unwrap_or_else(|| panic!("{problems}"));
         assert!(p.message.contains("XLSX"), "{p}");
     }
 
     fn catalog_as_xlsx(tree: &SourceTree, edit_row: Option<(usize, &str, &str)>) -> Vec<u8> {
-        let text = String::from_utf8(tree.get("catalog.csv").expect("catalog").to_vec()).expect("utf8");
-        let mut rdr = csv::ReaderBuilder::new().has_headers(false).from_reader(text.as_bytes());
+        let text =
+            String::from_utf8(tree.get("catalog.csv").expect("catalog").to_vec()).expect("utf8");
+        let mut rdr = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .from_reader(text.as_bytes());
         let mut book = rust_xlsxwriter::Workbook::new();
         let sheet = book.add_worksheet();
         let mut header = Vec::new();
@@ -288,7 +387,9 @@ mod bad_source {
                         value = v.to_string();
                     }
                 }
-                sheet.write_string(r as u32, c as u16, value).expect("write cell");
+                sheet
+                    .write_string(r as u32, c as u16, value)
+                    .expect("write cell");
             }
         }
         book.save_to_buffer().expect("xlsx")
@@ -301,7 +402,10 @@ mod bad_source {
             t.remove("catalog.csv");
             t.insert("catalog.xlsx", xlsx);
         });
-        let p = problems.iter().find(|p| p.file == "catalog.xlsx").unwrap_or_else(|| panic!("{problems}"));
+        let p = problems
+            .iter()
+            .find(|p| p.file == "catalog.xlsx")
+            .unwrap_or_else(|| panic!("{problems}"));
         assert_eq!(p.at.as_deref(), Some("B4"), "{p}");
         assert_eq!(p.field.as_deref(), Some("领域"));
     }
@@ -319,9 +423,19 @@ mod bad_source {
 
     #[test]
     fn a_guide_at_a_window_that_does_not_exist_is_reported() {
-        let problems = reject(|t| replace_in(t, "guides/dibao-shenqing.md", "window = \"", "window = \"99"));
+        let problems = reject(|t| {
+            replace_in(
+                t,
+                "guides/dibao-shenqing.md",
+                "window = \"",
+                "window = \"99",
+            )
+        });
         assert!(
-            problems.iter().any(|p| p.file == "guides/dibao-shenqing.md" && p.field.as_deref() == Some("window")),
+            problems
+                .iter()
+                .any(|p| p.file == "guides/dibao-shenqing.md"
+                    && p.field.as_deref() == Some("window")),
             "{problems}"
         );
     }
@@ -331,7 +445,12 @@ mod bad_source {
         let problems = reject(|t| {
             t.remove("images/map.png");
         });
-        assert!(problems.iter().any(|p| p.file == "bundle.toml" && p.message.contains("images/map.png")), "{problems}");
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.file == "bundle.toml" && p.message.contains("images/map.png")),
+            "{problems}"
+        );
     }
 }
 
@@ -343,15 +462,28 @@ mod store {
         let (dir, reader) = demo_store();
         let content = demo_content().expect("demo");
         let mut w = ContentWriter::open(dir.path()).expect("writer");
-        let err = w.apply_generation(&content, &info(1)).expect_err("same version again");
-        assert!(matches!(err, StoreError::StaleBundle { offered: 1, highest: 1 }), "{err}");
+        let err = w
+            .apply_generation(&content, &info(1))
+            .expect_err("same version again");
+        assert!(
+            matches!(
+                err,
+                StoreError::StaleBundle {
+                    offered: 1,
+                    highest: 1
+                }
+            ),
+            "{err}"
+        );
         assert!(err.to_string().contains("never goes backwards"));
         let g2 = w.apply_generation(&content, &info(5)).expect("newer");
         assert_eq!(g2.generation, reader.generation().generation + 1);
         let reverted = w.revert().expect("revert");
         assert_eq!(reverted.generation, reader.generation().generation);
         assert_eq!(w.highest_bundle_version().expect("state"), 5);
-        let err = w.apply_generation(&content, &info(4)).expect_err("older than highest");
+        let err = w
+            .apply_generation(&content, &info(4))
+            .expect_err("older than highest");
         assert!(matches!(err, StoreError::StaleBundle { .. }));
         assert!(matches!(w.revert(), Err(StoreError::NothingToRevert)));
     }
@@ -360,7 +492,10 @@ mod store {
     fn a_second_writer_is_refused() {
         let (dir, _reader) = demo_store();
         let _w = ContentWriter::open(dir.path()).expect("first writer");
-        assert!(matches!(ContentWriter::open(dir.path()), Err(StoreError::Locked(_))));
+        assert!(matches!(
+            ContentWriter::open(dir.path()),
+            Err(StoreError::Locked(_))
+        ));
     }
 
     #[test]
@@ -370,20 +505,41 @@ mod store {
         let mut tree = demo_tree();
         let path = "policies/sfx-2020-033.md";
         let text = String::from_utf8(tree.get(path).expect("policy").to_vec()).expect("utf8");
-        tree.insert(path, text.replacen("示范县最低生活保障审核确认办法", "示范县最低生活保障审核确认办法（修订版）", 1));
+        tree.insert(
+            path,
+            text.replacen(
+                "示范县最低生活保障审核确认办法",
+                "示范县最低生活保障审核确认办法（修订版）",
+                1,
+            ),
+        );
         let content = compile(&tree).expect("compiles");
         let mut w = ContentWriter::open(dir.path()).expect("writer");
         let g2 = w.apply_generation(&content, &info(2)).expect("apply");
         assert!(reader.refresh().expect("refresh"));
         assert_eq!(reader.generation().generation, g2.generation);
-        assert!(reader.item("sfx-2020-033").expect("q").expect("item").meta().title.contains("修订版"));
+        assert!(
+            reader
+                .item("sfx-2020-033")
+                .expect("q")
+                .expect("item")
+                .meta()
+                .title
+                .contains("修订版")
+        );
 
         // A current.json naming a missing file (disk trouble): the reader
         // reports it and keeps showing what it has.
         let state_path = dir.path().join("content/current.json");
         let state = std::fs::read_to_string(&state_path).expect("state");
-        std::fs::write(&state_path, state.replace(&format!("\"generation\": {}", g2.generation), "\"generation\": 999"))
-            .expect("write");
+        std::fs::write(
+            &state_path,
+            state.replace(
+                &format!("\"generation\": {}", g2.generation),
+                "\"generation\": 999",
+            ),
+        )
+        .expect("write");
         assert!(reader.refresh().is_err());
         assert_eq!(reader.generation().generation, g2.generation);
         assert!(reader.item("sfx-2020-033").expect("q").is_some());
@@ -429,8 +585,16 @@ mod search {
             assert_eq!(first.2, MatchedBy::Title, "{q}: first hit {first:?}");
         }
         let dibao = titles(&r, "低保");
-        assert!(dibao.iter().any(|(k, t, _)| *k == ItemKind::Policy && t.contains("最低生活保障")), "{dibao:?}");
-        assert!(dibao.iter().any(|(k, _, _)| *k == ItemKind::Guide), "guides group too: {dibao:?}");
+        assert!(
+            dibao
+                .iter()
+                .any(|(k, t, _)| *k == ItemKind::Policy && t.contains("最低生活保障")),
+            "{dibao:?}"
+        );
+        assert!(
+            dibao.iter().any(|(k, _, _)| *k == ItemKind::Guide),
+            "guides group too: {dibao:?}"
+        );
     }
 
     #[test]
@@ -439,18 +603,27 @@ mod search {
         for q in ["db", "dibao", "DiBao"] {
             let hits = titles(&r, q);
             assert!(
-                hits.iter().any(|(_, t, m)| *m == MatchedBy::Pinyin && t.contains("低保")),
+                hits.iter()
+                    .any(|(_, t, m)| *m == MatchedBy::Pinyin && t.contains("低保")),
                 "{q}: {hits:?}"
             );
         }
         let yibao = titles(&r, "yibao");
-        assert!(yibao.iter().any(|(_, t, _)| t.contains("医保")), "{yibao:?}");
+        assert!(
+            yibao.iter().any(|(_, t, _)| t.contains("医保")),
+            "{yibao:?}"
+        );
     }
 
     #[test]
     fn all_three_doc_number_spellings_find_the_same_policy() {
         let (_d, r) = demo_store();
-        for q in ["示政办发〔2020〕33号", "〔2020〕33号", "[2020]33", "2020-33"] {
+        for q in [
+            "示政办发〔2020〕33号",
+            "〔2020〕33号",
+            "[2020]33",
+            "2020-33",
+        ] {
             let res = r.search(q, 10).expect("search");
             let first = res.hits().next().unwrap_or_else(|| panic!("{q}: nothing"));
             assert_eq!(first.item.id, "sfx-2020-033", "{q}");
@@ -470,7 +643,12 @@ mod search {
             let ranks: Vec<(u8, u8)> = g
                 .hits
                 .iter()
-                .map(|h| (if h.matched == MatchedBy::Body { 1 } else { 0 }, h.item.validity.rank()))
+                .map(|h| {
+                    (
+                        if h.matched == MatchedBy::Body { 1 } else { 0 },
+                        h.item.validity.rank(),
+                    )
+                })
                 .collect();
             let mut sorted = ranks.clone();
             sorted.sort();
@@ -505,15 +683,30 @@ mod progress {
     /// (case number, query code) pairs from the demo's progress export.
     fn demo_cases() -> Vec<(String, String, String, String)> {
         let tree = demo_tree();
-        let text = String::from_utf8(tree.get("progress.csv").expect("demo progress.csv").to_vec()).expect("utf8");
+        let text = String::from_utf8(
+            tree.get("progress.csv")
+                .expect("demo progress.csv")
+                .to_vec(),
+        )
+        .expect("utf8");
         let mut rdr = csv::Reader::from_reader(text.as_bytes());
         let headers = rdr.headers().expect("header").clone();
         let col = |name: &str| headers.iter().position(|h| h == name).expect(name);
-        let (c, q, a, m) = (col("办件编号"), col("查询码"), col("申请人"), col("事项名称"));
+        let (c, q, a, m) = (
+            col("办件编号"),
+            col("查询码"),
+            col("申请人"),
+            col("事项名称"),
+        );
         rdr.records()
             .map(|r| {
                 let r = r.expect("row");
-                (r[c].to_string(), r[q].to_string(), r[a].to_string(), r[m].to_string())
+                (
+                    r[c].to_string(),
+                    r[q].to_string(),
+                    r[a].to_string(),
+                    r[m].to_string(),
+                )
             })
             .collect()
     }
@@ -534,8 +727,15 @@ mod progress {
         }
         // Typed with spaces and lowercase on the keypad: still found.
         let spaced = format!(" {} ", case.to_lowercase());
-        assert!(matches!(r.lookup_progress(&spaced, code).expect("lookup"), ProgressLookup::Found(_)));
-        let wrong_code = if code.starts_with('9') { code.replacen('9', "1", 1) } else { format!("9{}", &code[1..]) };
+        assert!(matches!(
+            r.lookup_progress(&spaced, code).expect("lookup"),
+            ProgressLookup::Found(_)
+        ));
+        let wrong_code = if code.starts_with('9') {
+            code.replacen('9', "1", 1)
+        } else {
+            format!("9{}", &code[1..])
+        };
         let wrong = r.lookup_progress(case, &wrong_code).expect("lookup");
         let unknown = r.lookup_progress("SFX19990101999", code).expect("lookup");
         assert_eq!(wrong, ProgressLookup::NotFound);
@@ -543,7 +743,10 @@ mod progress {
         // The code of another case does not open this one.
         let other_code = &cases[1].1;
         if other_code != code {
-            assert_eq!(r.lookup_progress(case, other_code).expect("lookup"), ProgressLookup::NotFound);
+            assert_eq!(
+                r.lookup_progress(case, other_code).expect("lookup"),
+                ProgressLookup::NotFound
+            );
         }
     }
 
@@ -554,21 +757,38 @@ mod progress {
         for (_, bytes) in file_bytes_of_store(dir.path()) {
             store_bytes.extend(bytes);
         }
-        let contains = |needle: &str| store_bytes.windows(needle.len()).any(|w| w == needle.as_bytes());
+        let contains = |needle: &str| {
+            store_bytes
+                .windows(needle.len())
+                .any(|w| w == needle.as_bytes())
+        };
         // Applicant names that appear nowhere else in the public source.
         let tree = demo_tree();
         let public_text: String = tree
             .paths()
             .filter(|p| !p.starts_with("progress"))
-            .filter_map(|p| std::str::from_utf8(tree.get(p).unwrap_or_default()).ok().map(str::to_string))
+            .filter_map(|p| {
+                std::str::from_utf8(tree.get(p).unwrap_or_default())
+                    .ok()
+                    .map(str::to_string)
+            })
             .collect();
         let cases = demo_cases();
         for (case, code, applicant, _) in &cases {
-            assert!(!contains(case), "case number {case} is in the store in plaintext");
+            assert!(
+                !contains(case),
+                "case number {case} is in the store in plaintext"
+            );
             let normalized = kiosk_content::progress::normalize_case_number(case);
-            assert!(!contains(&normalized), "case number {normalized} is in the store in plaintext");
+            assert!(
+                !contains(&normalized),
+                "case number {normalized} is in the store in plaintext"
+            );
             if !public_text.contains(applicant.as_str()) {
-                assert!(!contains(applicant), "applicant {applicant} is in the store in plaintext");
+                assert!(
+                    !contains(applicant),
+                    "applicant {applicant} is in the store in plaintext"
+                );
             }
             assert!(!contains(&format!("{case},{code}")));
         }

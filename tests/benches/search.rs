@@ -11,7 +11,9 @@
 use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
-use kiosk_content::{ContentReader, ContentWriter, GenerationInfo, compile, generate::synthetic_tree};
+use kiosk_content::{
+    ContentReader, ContentWriter, GenerationInfo, compile, generate::synthetic_tree,
+};
 use sha2::Digest;
 
 struct Args {
@@ -20,7 +22,10 @@ struct Args {
 }
 
 fn args() -> Args {
-    let mut a = Args { docs: 100_000, runs: 300 };
+    let mut a = Args {
+        docs: 100_000,
+        runs: 300,
+    };
     let argv: Vec<String> = std::env::args().collect();
     let mut i = 1;
     while i < argv.len() {
@@ -79,7 +84,10 @@ fn rss_kib() -> Option<u64> {
 
 fn main() {
     let a = args();
-    println!("search benchmark: {} generated policies, {} runs per query class", a.docs, a.runs);
+    println!(
+        "search benchmark: {} generated policies, {} runs per query class",
+        a.docs, a.runs
+    );
     let dir = tempfile::tempdir().expect("tempdir");
 
     let t = Instant::now();
@@ -89,7 +97,14 @@ fn main() {
     let t = Instant::now();
     let mut writer = ContentWriter::open(dir.path()).expect("writer");
     writer
-        .apply_generation(&content, &GenerationInfo { bundle_version: 1, channel: "bench".into(), published_at: None })
+        .apply_generation(
+            &content,
+            &GenerationInfo {
+                bundle_version: 1,
+                channel: "bench".into(),
+                published_at: None,
+            },
+        )
         .expect("apply");
     let apply_time = t.elapsed();
     drop(content);
@@ -106,7 +121,10 @@ fn main() {
     let classes: &[(&str, &[&str])] = &[
         ("1 CJK char", &["税", "保", "医", "农", "房"]),
         ("2 CJK chars", &["低保", "医保", "税收", "补贴", "养老"]),
-        ("4 CJK chars", &["最低生活", "减税降费", "危房改造", "就业创业"]),
+        (
+            "4 CJK chars",
+            &["最低生活", "减税降费", "危房改造", "就业创业"],
+        ),
         ("pinyin initials", &["db", "yb", "jsjf", "wfgz"]),
         ("pinyin full", &["dibao", "yibao", "yanglao"]),
         ("文号", &["示政办发〔2015〕33号", "[2018]12", "2020-7"]),
@@ -127,15 +145,27 @@ fn main() {
     }
 
     // Baseline 1: the same 2-character lookup without the index.
-    let path = dir.path().join("content").join(format!("gen-{:08}.db", reader.generation().generation));
-    let conn = rusqlite::Connection::open_with_flags(&path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).expect("open");
+    let path = dir
+        .path()
+        .join("content")
+        .join(format!("gen-{:08}.db", reader.generation().generation));
+    let conn =
+        rusqlite::Connection::open_with_flags(&path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .expect("open");
     let mut naive = Vec::new();
-    for q in ["低保", "医保", "税收", "补贴", "养老"].iter().cycle().take(25) {
+    for q in ["低保", "医保", "税收", "补贴", "养老"]
+        .iter()
+        .cycle()
+        .take(25)
+    {
         let t = Instant::now();
         let mut stmt = conn
             .prepare_cached("SELECT id FROM items WHERE title LIKE '%' || ?1 || '%' ORDER BY rowid DESC LIMIT 20")
             .expect("prepare");
-        let n = stmt.query_map([q], |r| r.get::<_, String>(0)).expect("query").count();
+        let n = stmt
+            .query_map([q], |r| r.get::<_, String>(0))
+            .expect("query")
+            .count();
         naive.push(t.elapsed());
         assert!(n > 0);
     }
@@ -152,8 +182,16 @@ fn main() {
     println!();
     println!("| baseline (same run) | p50 ms | p99 ms |");
     println!("|---|---|---|");
-    println!("| naive LIKE title scan, 2 chars | {} | {} |", ms(percentile(&naive, 0.5)), ms(percentile(&naive, 0.99)));
-    println!("| SHA-256 of 1 MiB (CPU calibration) | {} | {} |", ms(percentile(&cal, 0.5)), ms(percentile(&cal, 0.99)));
+    println!(
+        "| naive LIKE title scan, 2 chars | {} | {} |",
+        ms(percentile(&naive, 0.5)),
+        ms(percentile(&naive, 0.99))
+    );
+    println!(
+        "| SHA-256 of 1 MiB (CPU calibration) | {} | {} |",
+        ms(percentile(&cal, 0.5)),
+        ms(percentile(&cal, 0.99))
+    );
     if let Some(rss) = rss_kib() {
         println!();
         println!("process RSS after the run: {:.1} MiB", rss as f64 / 1024.0);

@@ -42,7 +42,12 @@ impl TomlCtx<'_> {
     }
 
     pub fn problem(&self, key: &str, nth: usize, message: impl Into<String>) -> Problem {
-        Problem::new(self.file, Some(self.line_of(key, nth).to_string()), Some(key), message)
+        Problem::new(
+            self.file,
+            Some(self.line_of(key, nth).to_string()),
+            Some(key),
+            message,
+        )
     }
 
     /// Deserializes the text, turning a TOML error into a located problem.
@@ -50,10 +55,16 @@ impl TomlCtx<'_> {
         match toml::from_str::<T>(self.text) {
             Ok(v) => Some(v),
             Err(e) => {
-                let line = e.span().map(|s| self.line_at(s.start)).unwrap_or(self.first_line);
+                let line = e
+                    .span()
+                    .map(|s| self.line_at(s.start))
+                    .unwrap_or(self.first_line);
                 let message = e.message().trim().to_string();
                 let field = field_in_message(&message).or_else(|| {
-                    let text_line = self.text.lines().nth(line.saturating_sub(self.first_line))?;
+                    let text_line = self
+                        .text
+                        .lines()
+                        .nth(line.saturating_sub(self.first_line))?;
                     let key = text_line.split('=').next()?.trim();
                     (!key.is_empty() && !key.starts_with('[')).then(|| key.to_string())
                 });
@@ -81,11 +92,18 @@ pub(crate) fn date_of(dt: &Datetime) -> Option<NaiveDate> {
     NaiveDate::from_ymd_opt(i32::from(d.year), u32::from(d.month), u32::from(d.day))
 }
 
-pub(crate) fn text_of<'a>(file: &str, bytes: &'a [u8], problems: &mut Vec<Problem>) -> Option<&'a str> {
+pub(crate) fn text_of<'a>(
+    file: &str,
+    bytes: &'a [u8],
+    problems: &mut Vec<Problem>,
+) -> Option<&'a str> {
     match std::str::from_utf8(bytes) {
         Ok(t) => Some(t.strip_prefix('\u{feff}').unwrap_or(t)),
         Err(e) => {
-            let line = 1 + bytes[..e.valid_up_to()].iter().filter(|b| **b == b'\n').count();
+            let line = 1 + bytes[..e.valid_up_to()]
+                .iter()
+                .filter(|b| **b == b'\n')
+                .count();
             problems.push(Problem::new(
                 file,
                 Some(line.to_string()),
@@ -171,26 +189,45 @@ pub(crate) struct ParsedBundle {
 
 fn check_url(ctx: &TomlCtx, key: &str, url: &str, problems: &mut Vec<Problem>) {
     if !(url.starts_with("https://") || url.starts_with("http://")) {
-        problems.push(ctx.problem(key, 0, format!("\"{url}\" is not a web address; it must start with https://")));
+        problems.push(ctx.problem(
+            key,
+            0,
+            format!("\"{url}\" is not a web address; it must start with https://"),
+        ));
     }
 }
 
 pub(crate) fn parse_bundle(bytes: &[u8], problems: &mut Vec<Problem>) -> Option<ParsedBundle> {
     let file = "bundle.toml";
     let text = text_of(file, bytes, problems)?;
-    let ctx = TomlCtx { file, text, first_line: 1 };
+    let ctx = TomlCtx {
+        file,
+        text,
+        first_line: 1,
+    };
     let raw: BundleFile = ctx.parse(problems)?;
     let b = raw.bundle;
     check_url(&ctx, "base_url", &b.base_url, problems);
     check_url(&ctx, "apply_url", &b.apply_url, problems);
     if b.county.trim().is_empty() {
-        problems.push(ctx.problem("county", 0, "the county name is shown on every screen; it cannot be empty"));
+        problems.push(ctx.problem(
+            "county",
+            0,
+            "the county name is shown on every screen; it cannot be empty",
+        ));
     }
     let mut halls = Vec::new();
     let mut window_nth = 0;
     for (n, h) in raw.halls.into_iter().enumerate() {
         if !valid_id(&h.id) {
-            problems.push(ctx.problem("id", n, format!("hall id \"{}\" must be lowercase letters, digits and -", h.id)));
+            problems.push(ctx.problem(
+                "id",
+                n,
+                format!(
+                    "hall id \"{}\" must be lowercase letters, digits and -",
+                    h.id
+                ),
+            ));
         }
         let mut windows = Vec::new();
         for w in h.windows {
@@ -198,11 +235,19 @@ pub(crate) fn parse_bundle(bytes: &[u8], problems: &mut Vec<Problem>) -> Option<
                 problems.push(ctx.problem(
                     "x",
                     window_nth,
-                    format!("window {} position ({}, {}) must be within 0..1 of the floor plan", w.number, w.x, w.y),
+                    format!(
+                        "window {} position ({}, {}) must be within 0..1 of the floor plan",
+                        w.number, w.x, w.y
+                    ),
                 ));
             }
             window_nth += 1;
-            windows.push(HallWindow { number: w.number, name: w.name, x: w.x, y: w.y });
+            windows.push(HallWindow {
+                number: w.number,
+                name: w.name,
+                x: w.x,
+                y: w.y,
+            });
         }
         halls.push(Hall {
             id: h.id,
@@ -218,9 +263,22 @@ pub(crate) fn parse_bundle(bytes: &[u8], problems: &mut Vec<Problem>) -> Option<
     for (n, v) in raw.villages.into_iter().enumerate() {
         let nth = halls.len() + n; // `id =` lines count halls first
         if !valid_id(&v.id) {
-            problems.push(ctx.problem("id", nth, format!("village id \"{}\" must be lowercase letters, digits and -", v.id)));
+            problems.push(ctx.problem(
+                "id",
+                nth,
+                format!(
+                    "village id \"{}\" must be lowercase letters, digits and -",
+                    v.id
+                ),
+            ));
         }
-        villages.push(VillageDecl { id: v.id, name: v.name, township: v.township, hall: v.hall, phone: v.phone });
+        villages.push(VillageDecl {
+            id: v.id,
+            name: v.name,
+            township: v.township,
+            hall: v.hall,
+            phone: v.phone,
+        });
     }
     let progress_as_of = match &b.progress_as_of {
         Some(d) => match date_of(d) {
@@ -274,11 +332,23 @@ pub(crate) fn split_front_matter<'a>(
         if line.trim_end() == "+++" {
             let fm = &text[start..offset];
             let body = &text[offset + line.len()..];
-            return Some((TomlCtx { file, text: fm, first_line: 2 }, body.trim()));
+            return Some((
+                TomlCtx {
+                    file,
+                    text: fm,
+                    first_line: 2,
+                },
+                body.trim(),
+            ));
         }
         offset += line.len();
     }
-    problems.push(Problem::new(file, Some("1".into()), None, "front matter is not closed; add a line \"+++\" after it"));
+    problems.push(Problem::new(
+        file,
+        Some("1".into()),
+        None,
+        "front matter is not closed; add a line \"+++\" after it",
+    ));
     None
 }
 
@@ -325,7 +395,11 @@ fn meta(ctx: &TomlCtx, id: &str, c: Common, problems: &mut Vec<Problem>) -> Opti
             problems.push(ctx.problem(
                 "disclosure",
                 0,
-                format!("unknown disclosure attribute \"{}\"; use one of: {}", c.disclosure, Disclosure::choices()),
+                format!(
+                    "unknown disclosure attribute \"{}\"; use one of: {}",
+                    c.disclosure,
+                    Disclosure::choices()
+                ),
             ));
             Disclosure::NotDisclosed
         }
@@ -337,7 +411,10 @@ fn meta(ctx: &TomlCtx, id: &str, c: Common, problems: &mut Vec<Problem>) -> Opti
                 problems.push(ctx.problem(
                     "domain",
                     0,
-                    format!("unknown domain \"{d}\"; use one of the 26 standard domains: {}", Domain::choices()),
+                    format!(
+                        "unknown domain \"{d}\"; use one of the 26 standard domains: {}",
+                        Domain::choices()
+                    ),
                 ));
                 None
             }
@@ -365,22 +442,46 @@ fn meta(ctx: &TomlCtx, id: &str, c: Common, problems: &mut Vec<Problem>) -> Opti
     })
 }
 
-fn date_field(ctx: &TomlCtx, key: &str, dt: &Datetime, problems: &mut Vec<Problem>) -> Option<NaiveDate> {
+fn date_field(
+    ctx: &TomlCtx,
+    key: &str,
+    dt: &Datetime,
+    problems: &mut Vec<Problem>,
+) -> Option<NaiveDate> {
     let d = date_of(dt);
     if d.is_none() {
-        problems.push(ctx.problem(key, 0, format!("\"{dt}\" is not a date; write it like 2021-06-30")));
+        problems.push(ctx.problem(
+            key,
+            0,
+            format!("\"{dt}\" is not a date; write it like 2021-06-30"),
+        ));
     }
     d
 }
 
-fn opt_date(ctx: &TomlCtx, key: &str, dt: &Option<Datetime>, problems: &mut Vec<Problem>) -> Option<NaiveDate> {
+fn opt_date(
+    ctx: &TomlCtx,
+    key: &str,
+    dt: &Option<Datetime>,
+    problems: &mut Vec<Problem>,
+) -> Option<NaiveDate> {
     dt.as_ref().and_then(|d| date_field(ctx, key, d, problems))
 }
 
-fn check_order(ctx: &TomlCtx, key: &str, start: Option<NaiveDate>, end: Option<NaiveDate>, problems: &mut Vec<Problem>) {
+fn check_order(
+    ctx: &TomlCtx,
+    key: &str,
+    start: Option<NaiveDate>,
+    end: Option<NaiveDate>,
+    problems: &mut Vec<Problem>,
+) {
     if let (Some(s), Some(e)) = (start, end) {
         if e < s {
-            problems.push(ctx.problem(key, 0, format!("ends ({e}) before it starts ({s}); check both dates")));
+            problems.push(ctx.problem(
+                key,
+                0,
+                format!("ends ({e}) before it starts ({s}); check both dates"),
+            ));
         }
     }
 }
@@ -520,10 +621,19 @@ struct NoticeFront {
 }
 
 /// Parses one Markdown item; returns it with the file line of its title.
-pub(crate) fn parse_item(dir: &str, file: &str, bytes: &[u8], problems: &mut Vec<Problem>) -> Option<(Item, usize)> {
+pub(crate) fn parse_item(
+    dir: &str,
+    file: &str,
+    bytes: &[u8],
+    problems: &mut Vec<Problem>,
+) -> Option<(Item, usize)> {
     let text = text_of(file, bytes, problems)?;
     let (ctx, body) = split_front_matter(file, text, problems)?;
-    let id = file.rsplit('/').next().unwrap_or(file).trim_end_matches(".md");
+    let id = file
+        .rsplit('/')
+        .next()
+        .unwrap_or(file)
+        .trim_end_matches(".md");
     let body = body.to_string();
     let title_line = ctx.line_of("title", 0);
     let item = match dir {
@@ -550,7 +660,10 @@ pub(crate) fn parse_item(dir: &str, file: &str, bytes: &[u8], problems: &mut Vec
                         problems.push(ctx.problem(
                             "validity",
                             0,
-                            format!("unknown validity \"{v}\"; use one of: {}", Validity::choices()),
+                            format!(
+                                "unknown validity \"{v}\"; use one of: {}",
+                                Validity::choices()
+                            ),
                         ));
                     }
                     parsed
@@ -622,7 +735,12 @@ pub(crate) fn parse_item(dir: &str, file: &str, bytes: &[u8], problems: &mut Vec
                     problems.push(ctx.problem(
                         "form",
                         n,
-                        format!("material \"{}\": form \"{}\" must be one of {}", m.name, m.form, FORMS.join("、")),
+                        format!(
+                            "material \"{}\": form \"{}\" must be one of {}",
+                            m.name,
+                            m.form,
+                            FORMS.join("、")
+                        ),
                     ));
                 }
                 materials.push(Material {
@@ -746,7 +864,13 @@ pub(crate) fn parse_item(dir: &str, file: &str, bytes: &[u8], problems: &mut Vec
             let starts = date_field(&ctx, "starts", &f.starts, problems);
             let ends = date_field(&ctx, "ends", &f.ends, problems);
             check_order(&ctx, "ends", starts, ends, problems);
-            Item::Notice(Notice { meta: meta?, starts: starts?, ends: ends?, hall: f.hall, body })
+            Item::Notice(Notice {
+                meta: meta?,
+                starts: starts?,
+                ends: ends?,
+                hall: f.hall,
+                body,
+            })
         }
         _ => return None,
     };

@@ -77,9 +77,16 @@ impl SourceTree {
                 if ft.is_dir() {
                     stack.push(path);
                 } else if ft.is_file() {
-                    let len = entry.metadata().map_err(|e| ContentError::io(&path, e))?.len();
+                    let len = entry
+                        .metadata()
+                        .map_err(|e| ContentError::io(&path, e))?
+                        .len();
                     if len > MAX_SOURCE_FILE_BYTES {
-                        return Err(ContentError::TooLarge { path, len, limit: MAX_SOURCE_FILE_BYTES });
+                        return Err(ContentError::TooLarge {
+                            path,
+                            len,
+                            limit: MAX_SOURCE_FILE_BYTES,
+                        });
                     }
                     let bytes = std::fs::read(&path).map_err(|e| ContentError::io(&path, e))?;
                     let rel = path
@@ -123,8 +130,18 @@ pub struct Problem {
 }
 
 impl Problem {
-    pub fn new(file: &str, at: Option<String>, field: Option<&str>, message: impl Into<String>) -> Problem {
-        Problem { file: file.to_string(), at, field: field.map(str::to_string), message: message.into() }
+    pub fn new(
+        file: &str,
+        at: Option<String>,
+        field: Option<&str>,
+        message: impl Into<String>,
+    ) -> Problem {
+        Problem {
+            file: file.to_string(),
+            at,
+            field: field.map(str::to_string),
+            message: message.into(),
+        }
     }
 
     /// The line number, when the location is a line.
@@ -175,8 +192,14 @@ impl fmt::Display for SourceProblems {
 }
 
 /// Folders of Markdown items, in the order they are reported.
-pub(crate) const ITEM_DIRS: &[&str] =
-    &["policies", "interpretations", "guides", "enterprise", "consultations", "notices"];
+pub(crate) const ITEM_DIRS: &[&str] = &[
+    "policies",
+    "interpretations",
+    "guides",
+    "enterprise",
+    "consultations",
+    "notices",
+];
 
 /// Top-level names a source may contain.
 const KNOWN_TOP_LEVEL: &[&str] = &[
@@ -211,7 +234,10 @@ pub fn compile(tree: &SourceTree) -> Result<ContentSet, SourceProblems> {
                 path,
                 None,
                 None,
-                format!("unknown file or folder; a source holds only {}", KNOWN_TOP_LEVEL.join(", ")),
+                format!(
+                    "unknown file or folder; a source holds only {}",
+                    KNOWN_TOP_LEVEL.join(", ")
+                ),
             ));
         }
     }
@@ -232,10 +258,17 @@ pub fn compile(tree: &SourceTree) -> Result<ContentSet, SourceProblems> {
         let prefix = format!("{dir}/");
         for path in tree.paths().filter(|p| p.starts_with(&prefix)) {
             if !path.ends_with(".md") {
-                problems.push(Problem::new(path, None, None, "only .md files belong in this folder"));
+                problems.push(Problem::new(
+                    path,
+                    None,
+                    None,
+                    "only .md files belong in this folder",
+                ));
                 continue;
             }
-            let Some(bytes) = tree.get(path) else { continue };
+            let Some(bytes) = tree.get(path) else {
+                continue;
+            };
             if let Some(item) = front::parse_item(dir, path, bytes, &mut problems) {
                 items.push((path.to_string(), item.1, item.0));
             }
@@ -243,7 +276,13 @@ pub fn compile(tree: &SourceTree) -> Result<ContentSet, SourceProblems> {
     }
 
     let mut progress_rows = Vec::new();
-    tables::parse_tables(tree, bundle.as_ref().map(|b| &b.villages), &mut items, &mut progress_rows, &mut problems);
+    tables::parse_tables(
+        tree,
+        bundle.as_ref().map(|b| &b.villages),
+        &mut items,
+        &mut progress_rows,
+        &mut problems,
+    );
 
     let Some(bundle) = bundle else {
         return Err(SourceProblems(problems));
@@ -275,13 +314,19 @@ pub fn compile(tree: &SourceTree) -> Result<ContentSet, SourceProblems> {
                 &file,
                 None,
                 Some(&field),
-                format!("image \"{asset}\" is not in the source; add it under images/ or fix the name"),
+                format!(
+                    "image \"{asset}\" is not in the source; add it under images/ or fix the name"
+                ),
             )),
             Some(bytes) if bytes.len() > MAX_IMAGE_BYTES => problems.push(Problem::new(
                 &asset,
                 None,
                 None,
-                format!("image is {} bytes, over the {} limit; shrink it", bytes.len(), MAX_IMAGE_BYTES),
+                format!(
+                    "image is {} bytes, over the {} limit; shrink it",
+                    bytes.len(),
+                    MAX_IMAGE_BYTES
+                ),
             )),
             Some(bytes) if !is_png(bytes) && !is_jpeg(bytes) => problems.push(Problem::new(
                 &asset,
@@ -311,7 +356,13 @@ pub fn compile(tree: &SourceTree) -> Result<ContentSet, SourceProblems> {
     }
     let mut items: Vec<Item> = items.into_iter().map(|(_, _, i)| i).collect();
     items.sort_by(|a, b| a.meta().id.cmp(&b.meta().id));
-    Ok(ContentSet { meta: bundle.meta, items, assets, progress, progress_salt: salt })
+    Ok(ContentSet {
+        meta: bundle.meta,
+        items,
+        assets,
+        progress,
+        progress_salt: salt,
+    })
 }
 
 fn is_png(b: &[u8]) -> bool {
@@ -382,19 +433,29 @@ fn check_links(meta: &BundleMeta, items: &[(String, usize, Item)], problems: &mu
                     file,
                     at,
                     Some("hall"),
-                    format!("no hall \"{}\" in bundle.toml; use one of: {}", g.hall, join(&hall_ids)),
-                )),
-                Some(h) if !h.windows.iter().any(|w| w.number == g.window) => problems.push(Problem::new(
-                    file,
-                    at,
-                    Some("window"),
                     format!(
-                        "hall \"{}\" has no window \"{}\"; its windows are {}",
-                        h.id,
-                        g.window,
-                        h.windows.iter().map(|w| w.number.as_str()).collect::<Vec<_>>().join(", ")
+                        "no hall \"{}\" in bundle.toml; use one of: {}",
+                        g.hall,
+                        join(&hall_ids)
                     ),
                 )),
+                Some(h) if !h.windows.iter().any(|w| w.number == g.window) => {
+                    problems.push(Problem::new(
+                        file,
+                        at,
+                        Some("window"),
+                        format!(
+                            "hall \"{}\" has no window \"{}\"; its windows are {}",
+                            h.id,
+                            g.window,
+                            h.windows
+                                .iter()
+                                .map(|w| w.number.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    ))
+                }
                 Some(_) => {}
             },
             Item::Notice(n) => {
@@ -404,7 +465,10 @@ fn check_links(meta: &BundleMeta, items: &[(String, usize, Item)], problems: &mu
                             file,
                             at,
                             Some("hall"),
-                            format!("no hall \"{h}\" in bundle.toml; use one of: {}", join(&hall_ids)),
+                            format!(
+                                "no hall \"{h}\" in bundle.toml; use one of: {}",
+                                join(&hall_ids)
+                            ),
                         ));
                     }
                 }
@@ -423,7 +487,9 @@ fn join(set: &BTreeSet<&str>) -> String {
 pub(crate) fn valid_id(id: &str) -> bool {
     !id.is_empty()
         && id.len() <= 80
-        && id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         && !id.starts_with('-')
 }
 pub use crate::demo::demo_tree;

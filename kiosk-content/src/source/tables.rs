@@ -17,10 +17,16 @@ struct Col {
 }
 
 const fn req(name: &'static str) -> Col {
-    Col { name, required: true }
+    Col {
+        name,
+        required: true,
+    }
 }
 const fn opt(name: &'static str) -> Col {
-    Col { name, required: false }
+    Col {
+        name,
+        required: false,
+    }
 }
 
 const CATALOG: &[Col] = &[
@@ -50,8 +56,21 @@ const PLACES: &[Col] = &[
     opt("纬度"),
     opt("服务"),
 ];
-const FINANCE: &[Col] = &[req("期间"), req("收支"), req("科目"), req("金额"), opt("说明")];
-const ASSISTANCE: &[Col] = &[req("月份"), req("类别"), req("户主"), req("人数"), req("金额"), opt("说明")];
+const FINANCE: &[Col] = &[
+    req("期间"),
+    req("收支"),
+    req("科目"),
+    req("金额"),
+    opt("说明"),
+];
+const ASSISTANCE: &[Col] = &[
+    req("月份"),
+    req("类别"),
+    req("户主"),
+    req("人数"),
+    req("金额"),
+    opt("说明"),
+];
 const PROGRESS: &[Col] = &[
     req("办件编号"),
     req("查询码"),
@@ -84,7 +103,11 @@ impl Table {
     }
 
     fn cell<'a>(&self, cells: &'a [String], col: &str) -> &'a str {
-        self.columns.get(col).and_then(|i| cells.get(*i)).map(|s| s.trim()).unwrap_or("")
+        self.columns
+            .get(col)
+            .and_then(|i| cells.get(*i))
+            .map(|s| s.trim())
+            .unwrap_or("")
     }
 
     fn problem(&self, row: usize, col: &str, message: impl Into<String>) -> Problem {
@@ -105,20 +128,40 @@ fn column_letters(mut idx: usize) -> String {
     String::from_utf8(s).unwrap_or_default()
 }
 
-fn check_header(file: &str, header: &[String], spec: &[Col], xlsx: bool, problems: &mut Vec<Problem>) -> Option<HashMap<String, usize>> {
+fn check_header(
+    file: &str,
+    header: &[String],
+    spec: &[Col],
+    xlsx: bool,
+    problems: &mut Vec<Problem>,
+) -> Option<HashMap<String, usize>> {
     let before = problems.len();
     let mut columns = HashMap::new();
     let allowed = spec.iter().map(|c| c.name).collect::<Vec<_>>().join(",");
     for (i, h) in header.iter().enumerate() {
         let h = h.trim().trim_start_matches('\u{feff}');
-        let at = if xlsx { format!("{}1", column_letters(i)) } else { "1".into() };
+        let at = if xlsx {
+            format!("{}1", column_letters(i))
+        } else {
+            "1".into()
+        };
         if h.is_empty() {
             continue;
         }
         if !spec.iter().any(|c| c.name == h) {
-            problems.push(Problem::new(file, Some(at), Some(h), format!("unknown column; the columns are {allowed}")));
+            problems.push(Problem::new(
+                file,
+                Some(at),
+                Some(h),
+                format!("unknown column; the columns are {allowed}"),
+            ));
         } else if columns.insert(h.to_string(), i).is_some() {
-            problems.push(Problem::new(file, Some(at), Some(h), "column appears twice; keep one"));
+            problems.push(Problem::new(
+                file,
+                Some(at),
+                Some(h),
+                "column appears twice; keep one",
+            ));
         }
     }
     for c in spec.iter().filter(|c| c.required) {
@@ -127,7 +170,9 @@ fn check_header(file: &str, header: &[String], spec: &[Col], xlsx: bool, problem
                 file,
                 Some(if xlsx { "A1".into() } else { "1".into() }),
                 Some(c.name),
-                format!("required column is missing from the header row; the columns are {allowed}"),
+                format!(
+                    "required column is missing from the header row; the columns are {allowed}"
+                ),
             ));
         }
     }
@@ -136,14 +181,22 @@ fn check_header(file: &str, header: &[String], spec: &[Col], xlsx: bool, problem
 
 fn read_csv(file: &str, bytes: &[u8], spec: &[Col], problems: &mut Vec<Problem>) -> Option<Table> {
     let bytes = bytes.strip_prefix("\u{feff}".as_bytes()).unwrap_or(bytes);
-    let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(bytes);
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(bytes);
     let mut records = Vec::new();
     for rec in reader.byte_records() {
         let rec = match rec {
             Ok(r) => r,
             Err(e) => {
                 let line = e.position().map(|p| p.line().to_string());
-                problems.push(Problem::new(file, line, None, format!("not readable as CSV: {e}")));
+                problems.push(Problem::new(
+                    file,
+                    line,
+                    None,
+                    format!("not readable as CSV: {e}"),
+                ));
                 return None;
             }
         };
@@ -166,7 +219,12 @@ fn read_csv(file: &str, bytes: &[u8], spec: &[Col], problems: &mut Vec<Problem>)
         records.push((line, cells));
     }
     let Some((_, header)) = records.first() else {
-        problems.push(Problem::new(file, Some("1".into()), None, "the table is empty; it needs a header row"));
+        problems.push(Problem::new(
+            file,
+            Some("1".into()),
+            None,
+            "the table is empty; it needs a header row",
+        ));
         return None;
     };
     let columns = check_header(file, header, spec, false, problems)?;
@@ -181,13 +239,21 @@ fn read_csv(file: &str, bytes: &[u8], spec: &[Col], problems: &mut Vec<Problem>)
                 file,
                 Some(line.to_string()),
                 None,
-                format!("{} cells but the header has {ncols}; a comma inside a cell needs quotes", cells.len()),
+                format!(
+                    "{} cells but the header has {ncols}; a comma inside a cell needs quotes",
+                    cells.len()
+                ),
             ));
             continue;
         }
         rows.push((line, cells));
     }
-    Some(Table { file: file.to_string(), xlsx: false, columns, rows })
+    Some(Table {
+        file: file.to_string(),
+        xlsx: false,
+        columns,
+        rows,
+    })
 }
 
 fn read_xlsx(file: &str, bytes: &[u8], spec: &[Col], problems: &mut Vec<Problem>) -> Option<Table> {
@@ -207,7 +273,12 @@ fn read_xlsx(file: &str, bytes: &[u8], spec: &[Col], problems: &mut Vec<Problem>
     let range = match wb.worksheet_range_at(0) {
         Some(Ok(r)) => r,
         Some(Err(e)) => {
-            problems.push(Problem::new(file, None, None, format!("the first sheet cannot be read ({e})")));
+            problems.push(Problem::new(
+                file,
+                None,
+                None,
+                format!("the first sheet cannot be read ({e})"),
+            ));
             return None;
         }
         None => {
@@ -234,12 +305,19 @@ fn read_xlsx(file: &str, bytes: &[u8], spec: &[Col], problems: &mut Vec<Problem>
     };
     let mut iter = range.rows().enumerate();
     let Some((_, header)) = iter.next() else {
-        problems.push(Problem::new(file, Some("A1".into()), None, "the first sheet is empty; it needs a header row"));
+        problems.push(Problem::new(
+            file,
+            Some("A1".into()),
+            None,
+            "the first sheet is empty; it needs a header row",
+        ));
         return None;
     };
     // Columns before the used range's first column are empty.
     let pad = |cells: &[Data]| -> Vec<String> {
-        std::iter::repeat_n(String::new(), col0 as usize).chain(cells.iter().map(text)).collect()
+        std::iter::repeat_n(String::new(), col0 as usize)
+            .chain(cells.iter().map(text))
+            .collect()
     };
     let header = pad(header);
     let columns = check_header(file, &header, spec, true, problems)?;
@@ -251,16 +329,35 @@ fn read_xlsx(file: &str, bytes: &[u8], spec: &[Col], problems: &mut Vec<Problem>
         }
         rows.push((row0 as usize + i + 1, cells));
     }
-    Some(Table { file: file.to_string(), xlsx: true, columns, rows })
+    Some(Table {
+        file: file.to_string(),
+        xlsx: true,
+        columns,
+        rows,
+    })
 }
 
 /// Reads `name.csv` or `name.xlsx` (the latter only where allowed).
-fn read_table(tree: &SourceTree, stem: &str, xlsx_ok: bool, spec: &[Col], problems: &mut Vec<Problem>) -> Option<Table> {
+fn read_table(
+    tree: &SourceTree,
+    stem: &str,
+    xlsx_ok: bool,
+    spec: &[Col],
+    problems: &mut Vec<Problem>,
+) -> Option<Table> {
     let csv_name = format!("{stem}.csv");
     let xlsx_name = format!("{stem}.xlsx");
-    match (tree.get(&csv_name), xlsx_ok.then(|| tree.get(&xlsx_name)).flatten()) {
+    match (
+        tree.get(&csv_name),
+        xlsx_ok.then(|| tree.get(&xlsx_name)).flatten(),
+    ) {
         (Some(_), Some(_)) => {
-            problems.push(Problem::new(&xlsx_name, None, None, format!("both {csv_name} and {xlsx_name} exist; keep one")));
+            problems.push(Problem::new(
+                &xlsx_name,
+                None,
+                None,
+                format!("both {csv_name} and {xlsx_name} exist; keep one"),
+            ));
             None
         }
         (Some(b), None) => read_csv(&csv_name, b, spec, problems),
@@ -269,7 +366,13 @@ fn read_table(tree: &SourceTree, stem: &str, xlsx_ok: bool, spec: &[Col], proble
     }
 }
 
-fn parse_date(t: &Table, row: usize, col: &str, s: &str, problems: &mut Vec<Problem>) -> Option<NaiveDate> {
+fn parse_date(
+    t: &Table,
+    row: usize,
+    col: &str,
+    s: &str,
+    problems: &mut Vec<Problem>,
+) -> Option<NaiveDate> {
     let s = s.trim();
     let parsed = NaiveDate::parse_from_str(s, "%Y-%m-%d")
         .or_else(|_| NaiveDate::parse_from_str(s, "%Y/%m/%d"))
@@ -277,7 +380,11 @@ fn parse_date(t: &Table, row: usize, col: &str, s: &str, problems: &mut Vec<Prob
     match parsed {
         Ok(d) => Some(d),
         Err(_) => {
-            problems.push(t.problem(row, col, format!("\"{s}\" is not a date; write it like 2021-06-30")));
+            problems.push(t.problem(
+                row,
+                col,
+                format!("\"{s}\" is not a date; write it like 2021-06-30"),
+            ));
             None
         }
     }
@@ -285,17 +392,27 @@ fn parse_date(t: &Table, row: usize, col: &str, s: &str, problems: &mut Vec<Prob
 
 /// Yuan with up to two decimals (commas allowed) to fen.
 fn parse_fen(s: &str) -> Option<i64> {
-    let s: String = s.chars().filter(|c| *c != ',' && *c != '，' && !c.is_whitespace()).collect();
+    let s: String = s
+        .chars()
+        .filter(|c| *c != ',' && *c != '，' && !c.is_whitespace())
+        .collect();
     let s = s.trim_end_matches('元');
     if s.starts_with('-') || s.is_empty() {
         return None;
     }
     let (whole, frac) = s.split_once('.').unwrap_or((s, ""));
-    if frac.len() > 2 || !whole.bytes().all(|b| b.is_ascii_digit()) || !frac.bytes().all(|b| b.is_ascii_digit()) {
+    if frac.len() > 2
+        || !whole.bytes().all(|b| b.is_ascii_digit())
+        || !frac.bytes().all(|b| b.is_ascii_digit())
+    {
         return None;
     }
     let whole: i64 = whole.parse().ok()?;
-    let frac: i64 = if frac.is_empty() { 0 } else { format!("{frac:0<2}").parse().ok()? };
+    let frac: i64 = if frac.is_empty() {
+        0
+    } else {
+        format!("{frac:0<2}").parse().ok()?
+    };
     whole.checked_mul(100)?.checked_add(frac)
 }
 
@@ -307,7 +424,13 @@ fn split_list(s: &str) -> Vec<String> {
         .collect()
 }
 
-fn required(t: &Table, row: usize, cells: &[String], col: &str, problems: &mut Vec<Problem>) -> String {
+fn required(
+    t: &Table,
+    row: usize,
+    cells: &[String],
+    col: &str,
+    problems: &mut Vec<Problem>,
+) -> String {
     let v = t.cell(cells, col);
     if v.is_empty() {
         problems.push(t.problem(row, col, "cell is empty; this column is required"));
@@ -336,23 +459,50 @@ pub(crate) fn parse_tables(
     for path in tree.paths().filter(|p| p.starts_with("villages/")) {
         let mut parts = path.split('/').skip(1);
         let (Some(id), Some(name), None) = (parts.next(), parts.next(), parts.next()) else {
-            problems.push(Problem::new(path, None, None, "village files go in villages/<village-id>/finance.csv or assistance.csv"));
+            problems.push(Problem::new(
+                path,
+                None,
+                None,
+                "village files go in villages/<village-id>/finance.csv or assistance.csv",
+            ));
             continue;
         };
         if !villages.iter().any(|v| v.id == id) {
-            problems.push(Problem::new(path, None, None, format!("village \"{id}\" is not declared in bundle.toml [[villages]]")));
+            problems.push(Problem::new(
+                path,
+                None,
+                None,
+                format!("village \"{id}\" is not declared in bundle.toml [[villages]]"),
+            ));
         }
         if name != "finance.csv" && name != "assistance.csv" {
-            problems.push(Problem::new(path, None, None, "only finance.csv and assistance.csv belong in a village folder"));
+            problems.push(Problem::new(
+                path,
+                None,
+                None,
+                "only finance.csv and assistance.csv belong in a village folder",
+            ));
         }
     }
     for v in villages {
-        let finance = read_table(tree, &format!("villages/{}/finance", v.id), false, FINANCE, problems)
-            .map(|t| parse_finance(&t, problems))
-            .unwrap_or_default();
-        let assistance = read_table(tree, &format!("villages/{}/assistance", v.id), false, ASSISTANCE, problems)
-            .map(|t| parse_assistance(&t, problems))
-            .unwrap_or_default();
+        let finance = read_table(
+            tree,
+            &format!("villages/{}/finance", v.id),
+            false,
+            FINANCE,
+            problems,
+        )
+        .map(|t| parse_finance(&t, problems))
+        .unwrap_or_default();
+        let assistance = read_table(
+            tree,
+            &format!("villages/{}/assistance", v.id),
+            false,
+            ASSISTANCE,
+            problems,
+        )
+        .map(|t| parse_assistance(&t, problems))
+        .unwrap_or_default();
         items.push((
             "bundle.toml".into(),
             1,
@@ -379,7 +529,11 @@ pub(crate) fn parse_tables(
 fn row_id(t: &Table, row: usize, cells: &[String], problems: &mut Vec<Problem>) -> String {
     let id = required(t, row, cells, "编号", problems);
     if !id.is_empty() && !valid_id(&id) {
-        problems.push(t.problem(row, "编号", format!("\"{id}\" must be lowercase letters, digits and - only")));
+        problems.push(t.problem(
+            row,
+            "编号",
+            format!("\"{id}\" must be lowercase letters, digits and - only"),
+        ));
     }
     id
 }
@@ -396,7 +550,10 @@ fn parse_catalog(t: &Table, items: &mut Vec<(String, usize, Item)>, problems: &m
             problems.push(t.problem(
                 row,
                 "领域",
-                format!("unknown domain \"{domain_text}\"; use one of the 26 standard domains: {}", Domain::choices()),
+                format!(
+                    "unknown domain \"{domain_text}\"; use one of the 26 standard domains: {}",
+                    Domain::choices()
+                ),
             ));
         }
         let attr = required(t, row, cells, "公开属性", problems);
@@ -411,10 +568,19 @@ fn parse_catalog(t: &Table, items: &mut Vec<(String, usize, Item)>, problems: &m
             None => problems.push(t.problem(row, "公开属性", format!("use one of: {}", Disclosure::choices()))),
         }
         let audience = required(t, row, cells, "公开对象", problems);
-        let fields: Vec<String> = ["事项类别", "事项名称", "公开内容", "公开依据", "公开时限", "公开主体", "公开方式", "公开渠道"]
-            .iter()
-            .map(|c| required(t, row, cells, c, problems))
-            .collect();
+        let fields: Vec<String> = [
+            "事项类别",
+            "事项名称",
+            "公开内容",
+            "公开依据",
+            "公开时限",
+            "公开主体",
+            "公开方式",
+            "公开渠道",
+        ]
+        .iter()
+        .map(|c| required(t, row, cells, c, problems))
+        .collect();
         if problems.len() != before {
             continue;
         }
@@ -443,13 +609,20 @@ fn parse_catalog(t: &Table, items: &mut Vec<(String, usize, Item)>, problems: &m
             }),
         ));
     }
-    let missing: Vec<&str> = Domain::ALL.iter().filter(|d| !covered.contains(*d)).map(|d| d.zh()).collect();
+    let missing: Vec<&str> = Domain::ALL
+        .iter()
+        .filter(|d| !covered.contains(*d))
+        .map(|d| d.zh())
+        .collect();
     if !missing.is_empty() && !t.rows.is_empty() {
         problems.push(Problem::new(
             &t.file,
             None,
             Some("领域"),
-            format!("the catalog must cover all 26 standard domains; missing: {}", missing.join("、")),
+            format!(
+                "the catalog must cover all 26 standard domains; missing: {}",
+                missing.join("、")
+            ),
         ));
     }
 }
@@ -463,10 +636,21 @@ fn parse_places(t: &Table, items: &mut Vec<(String, usize, Item)>, problems: &mu
         let cat_text = required(t, row, cells, "类别", problems);
         let category = PlaceCategory::parse(&cat_text);
         if category.is_none() && !cat_text.is_empty() {
-            problems.push(t.problem(row, "类别", format!("unknown category \"{cat_text}\"; use one of: {}", PlaceCategory::choices())));
+            problems.push(t.problem(
+                row,
+                "类别",
+                format!(
+                    "unknown category \"{cat_text}\"; use one of: {}",
+                    PlaceCategory::choices()
+                ),
+            ));
         }
         let address = required(t, row, cells, "地址", problems);
-        let mut coord = |col: &str, range: std::ops::RangeInclusive<f64>, hint: &str, required_cell: bool| -> Option<f64> {
+        let mut coord = |col: &str,
+                         range: std::ops::RangeInclusive<f64>,
+                         hint: &str,
+                         required_cell: bool|
+         -> Option<f64> {
             let s = t.cell(cells, col);
             if s.is_empty() && !required_cell {
                 return None;
@@ -479,14 +663,36 @@ fn parse_places(t: &Table, items: &mut Vec<(String, usize, Item)>, problems: &mu
                 }
             }
         };
-        let map_x = coord("地图X", 0.0..=1.0, "from 0 (left edge of the map) to 1 (right edge)", true);
-        let map_y = coord("地图Y", 0.0..=1.0, "from 0 (top of the map) to 1 (bottom)", true);
-        let lon = coord("经度", -180.0..=180.0, "of degrees longitude, like 113.2731", false);
-        let lat = coord("纬度", -90.0..=90.0, "of degrees latitude, like 35.1234", false);
+        let map_x = coord(
+            "地图X",
+            0.0..=1.0,
+            "from 0 (left edge of the map) to 1 (right edge)",
+            true,
+        );
+        let map_y = coord(
+            "地图Y",
+            0.0..=1.0,
+            "from 0 (top of the map) to 1 (bottom)",
+            true,
+        );
+        let lon = coord(
+            "经度",
+            -180.0..=180.0,
+            "of degrees longitude, like 113.2731",
+            false,
+        );
+        let lat = coord(
+            "纬度",
+            -90.0..=90.0,
+            "of degrees latitude, like 35.1234",
+            false,
+        );
         if problems.len() != before {
             continue;
         }
-        let (Some(category), Some(map_x), Some(map_y)) = (category, map_x, map_y) else { continue };
+        let (Some(category), Some(map_x), Some(map_y)) = (category, map_x, map_y) else {
+            continue;
+        };
         items.push((
             t.file.clone(),
             row,
@@ -533,10 +739,20 @@ fn parse_finance(t: &Table, problems: &mut Vec<Problem>) -> Vec<FinanceRow> {
         let amount_text = t.cell(cells, "金额");
         let amount = parse_fen(amount_text);
         if amount.is_none() {
-            problems.push(t.problem(row, "金额", format!("\"{amount_text}\" is not an amount in yuan like 12500.00")));
+            problems.push(t.problem(
+                row,
+                "金额",
+                format!("\"{amount_text}\" is not an amount in yuan like 12500.00"),
+            ));
         }
         if let (Some(income), Some(amount_fen)) = (income, amount) {
-            out.push(FinanceRow { period, income, subject, amount_fen, note: t.cell(cells, "说明").to_string() });
+            out.push(FinanceRow {
+                period,
+                income,
+                subject,
+                amount_fen,
+                note: t.cell(cells, "说明").to_string(),
+            });
         }
     }
     out
@@ -547,23 +763,44 @@ fn parse_assistance(t: &Table, problems: &mut Vec<Problem>) -> Vec<AssistanceRow
     for (row, cells) in &t.rows {
         let row = *row;
         let month = required(t, row, cells, "月份", problems);
-        if !month.is_empty() && NaiveDate::parse_from_str(&format!("{month}-01"), "%Y-%m-%d").is_err() {
-            problems.push(t.problem(row, "月份", format!("\"{month}\" must be a month like 2021-05")));
+        if !month.is_empty()
+            && NaiveDate::parse_from_str(&format!("{month}-01"), "%Y-%m-%d").is_err()
+        {
+            problems.push(t.problem(
+                row,
+                "月份",
+                format!("\"{month}\" must be a month like 2021-05"),
+            ));
         }
         let category = required(t, row, cells, "类别", problems);
         let head = required(t, row, cells, "户主", problems);
         let persons_text = t.cell(cells, "人数");
         let persons = persons_text.parse::<u32>().ok();
         if persons.is_none() {
-            problems.push(t.problem(row, "人数", format!("\"{persons_text}\" must be a whole number of persons")));
+            problems.push(t.problem(
+                row,
+                "人数",
+                format!("\"{persons_text}\" must be a whole number of persons"),
+            ));
         }
         let amount_text = t.cell(cells, "金额");
         let amount = parse_fen(amount_text);
         if amount.is_none() {
-            problems.push(t.problem(row, "金额", format!("\"{amount_text}\" is not an amount in yuan like 560.00")));
+            problems.push(t.problem(
+                row,
+                "金额",
+                format!("\"{amount_text}\" is not an amount in yuan like 560.00"),
+            ));
         }
         if let (Some(persons), Some(amount_fen)) = (persons, amount) {
-            out.push(AssistanceRow { month, category, head, persons, amount_fen, note: t.cell(cells, "说明").to_string() });
+            out.push(AssistanceRow {
+                month,
+                category,
+                head,
+                persons,
+                amount_fen,
+                note: t.cell(cells, "说明").to_string(),
+            });
         }
     }
     out
@@ -581,21 +818,41 @@ fn parse_progress(t: &Table, out: &mut Vec<(ProgressRecord, String)>, problems: 
         }
         let normalized = crate::progress::normalize_case_number(&case);
         if let Some(first) = seen.insert(normalized, row) {
-            problems.push(t.problem(row, "办件编号", format!("case number repeats the one at {}", t.at(first, "办件编号"))));
+            problems.push(t.problem(
+                row,
+                "办件编号",
+                format!("case number repeats the one at {}", t.at(first, "办件编号")),
+            ));
         }
         let matter = required(t, row, cells, "事项名称", problems);
         let applicant = required(t, row, cells, "申请人", problems);
         let accepted_text = t.cell(cells, "受理日期");
         let accepted = parse_date(t, row, "受理日期", accepted_text, problems);
         let due_text = t.cell(cells, "承诺办结日期");
-        let due = if due_text.is_empty() { None } else { parse_date(t, row, "承诺办结日期", due_text, problems) };
+        let due = if due_text.is_empty() {
+            None
+        } else {
+            parse_date(t, row, "承诺办结日期", due_text, problems)
+        };
         let status = required(t, row, cells, "当前状态", problems);
         let mut steps = Vec::new();
-        for step in t.cell(cells, "办理环节").split(['；', ';']).map(str::trim).filter(|s| !s.is_empty()) {
+        for step in t
+            .cell(cells, "办理环节")
+            .split(['；', ';'])
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
             let (date, name) = step.split_once([' ', '\u{3000}']).unwrap_or((step, ""));
             match parse_date(t, row, "办理环节", date, problems) {
-                Some(d) if !name.trim().is_empty() => steps.push(ProgressStep { date: d, name: name.trim().to_string() }),
-                Some(_) => problems.push(t.problem(row, "办理环节", format!("step \"{step}\" needs a name after the date"))),
+                Some(d) if !name.trim().is_empty() => steps.push(ProgressStep {
+                    date: d,
+                    name: name.trim().to_string(),
+                }),
+                Some(_) => problems.push(t.problem(
+                    row,
+                    "办理环节",
+                    format!("step \"{step}\" needs a name after the date"),
+                )),
                 None => {}
             }
         }

@@ -13,7 +13,12 @@ use crate::text;
 
 /// Sort key that makes rowid order (kind, date, id).
 fn order_key(item: &Item) -> (ItemKind, String, String) {
-    let date = item.meta().published.or(item.start_date()).map(|d| d.to_string()).unwrap_or_default();
+    let date = item
+        .meta()
+        .published
+        .or(item.start_date())
+        .map(|d| d.to_string())
+        .unwrap_or_default();
     (item.kind(), date, item.meta().id.clone())
 }
 
@@ -42,24 +47,41 @@ fn title_text(item: &Item) -> String {
     t
 }
 
-pub(super) fn build_generation(path: &Path, content: &ContentSet, record: &GenerationRecord) -> Result<(), StoreError> {
-    let sql = |e| StoreError::Sqlite { path: path.to_path_buf(), source: e };
+pub(super) fn build_generation(
+    path: &Path,
+    content: &ContentSet,
+    record: &GenerationRecord,
+) -> Result<(), StoreError> {
+    let sql = |e| StoreError::Sqlite {
+        path: path.to_path_buf(),
+        source: e,
+    };
     let mut conn = Connection::open(path).map_err(sql)?;
     // The file is not visible to anyone until renamed into place, and a
     // crash discards it, so no journal is needed while writing.
-    conn.execute_batch("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA page_size = 4096;")
-        .map_err(sql)?;
+    conn.execute_batch(
+        "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA page_size = 4096;",
+    )
+    .map_err(sql)?;
     schema::migrate(&mut conn).map_err(sql)?;
     let tx = conn.transaction().map_err(sql)?;
     {
-        let meta_json = serde_json::to_string(&content.meta)
-            .map_err(|e| StoreError::Corrupt { id: "bundle".into(), message: e.to_string() })?;
-        let record_json = serde_json::to_string(record)
-            .map_err(|e| StoreError::Corrupt { id: "generation".into(), message: e.to_string() })?;
-        let mut meta = tx.prepare("INSERT INTO meta(key, value) VALUES (?1, ?2)").map_err(sql)?;
+        let meta_json = serde_json::to_string(&content.meta).map_err(|e| StoreError::Corrupt {
+            id: "bundle".into(),
+            message: e.to_string(),
+        })?;
+        let record_json = serde_json::to_string(record).map_err(|e| StoreError::Corrupt {
+            id: "generation".into(),
+            message: e.to_string(),
+        })?;
+        let mut meta = tx
+            .prepare("INSERT INTO meta(key, value) VALUES (?1, ?2)")
+            .map_err(sql)?;
         meta.execute(params!["bundle", meta_json]).map_err(sql)?;
-        meta.execute(params!["generation", record_json]).map_err(sql)?;
-        meta.execute(params!["progress_salt", hex::encode(content.progress_salt)]).map_err(sql)?;
+        meta.execute(params!["generation", record_json])
+            .map_err(sql)?;
+        meta.execute(params!["progress_salt", hex::encode(content.progress_salt)])
+            .map_err(sql)?;
 
         let mut items: Vec<&Item> = content.items.iter().collect();
         items.sort_by_key(|i| order_key(i));
@@ -71,10 +93,18 @@ pub(super) fn build_generation(path: &Path, content: &ContentSet, record: &Gener
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
             )
             .map_err(sql)?;
-        let mut title_ft = tx.prepare("INSERT INTO title_ft(rowid, uni, bi) VALUES (?1, ?2, ?3)").map_err(sql)?;
-        let mut body_ft = tx.prepare("INSERT INTO body_ft(rowid, uni, bi) VALUES (?1, ?2, ?3)").map_err(sql)?;
-        let mut pinyin_ft = tx.prepare("INSERT INTO pinyin_ft(rowid, full, initials) VALUES (?1, ?2, ?3)").map_err(sql)?;
-        let mut links = tx.prepare("INSERT OR IGNORE INTO links(policy, interpretation) VALUES (?1, ?2)").map_err(sql)?;
+        let mut title_ft = tx
+            .prepare("INSERT INTO title_ft(rowid, uni, bi) VALUES (?1, ?2, ?3)")
+            .map_err(sql)?;
+        let mut body_ft = tx
+            .prepare("INSERT INTO body_ft(rowid, uni, bi) VALUES (?1, ?2, ?3)")
+            .map_err(sql)?;
+        let mut pinyin_ft = tx
+            .prepare("INSERT INTO pinyin_ft(rowid, full, initials) VALUES (?1, ?2, ?3)")
+            .map_err(sql)?;
+        let mut links = tx
+            .prepare("INSERT OR IGNORE INTO links(policy, interpretation) VALUES (?1, ?2)")
+            .map_err(sql)?;
         let mut ranges: Vec<(ItemKind, i64, i64)> = Vec::new();
         let mut vocab: HashMap<String, i64> = HashMap::new();
 
@@ -87,9 +117,13 @@ pub(super) fn build_generation(path: &Path, content: &ContentSet, record: &Gener
                 _ => ranges.push((kind, rowid, rowid)),
             }
             let (doc_number, doc_key) = match item {
-                Item::Policy(p) => {
-                    (p.doc_number.clone(), p.doc_number.as_deref().and_then(text::doc_number_key).map(|k| k.0))
-                }
+                Item::Policy(p) => (
+                    p.doc_number.clone(),
+                    p.doc_number
+                        .as_deref()
+                        .and_then(text::doc_number_key)
+                        .map(|k| k.0),
+                ),
                 _ => (None, None),
             };
             let (hall, win, category) = match item {
@@ -100,8 +134,10 @@ pub(super) fn build_generation(path: &Path, content: &ContentSet, record: &Gener
                 Item::Catalog(c) => (None, None, Some(c.category.clone())),
                 _ => (None, None, None),
             };
-            let json = serde_json::to_string(item)
-                .map_err(|e| StoreError::Corrupt { id: m.id.clone(), message: e.to_string() })?;
+            let json = serde_json::to_string(item).map_err(|e| StoreError::Corrupt {
+                id: m.id.clone(),
+                message: e.to_string(),
+            })?;
             ins.execute(params![
                 rowid,
                 m.id,
@@ -123,11 +159,25 @@ pub(super) fn build_generation(path: &Path, content: &ContentSet, record: &Gener
             .map_err(sql)?;
 
             let title = title_text(item);
-            title_ft.execute(params![rowid, text::unigram_text(&title), text::bigram_text(&title)]).map_err(sql)?;
+            title_ft
+                .execute(params![
+                    rowid,
+                    text::unigram_text(&title),
+                    text::bigram_text(&title)
+                ])
+                .map_err(sql)?;
             let body = item.search_body();
-            body_ft.execute(params![rowid, text::unigram_text(&body), text::bigram_text(&body)]).map_err(sql)?;
+            body_ft
+                .execute(params![
+                    rowid,
+                    text::unigram_text(&body),
+                    text::bigram_text(&body)
+                ])
+                .map_err(sql)?;
             let (full, initials) = text::pinyin_tokens(&title);
-            pinyin_ft.execute(params![rowid, full.join(" "), initials.join(" ")]).map_err(sql)?;
+            pinyin_ft
+                .execute(params![rowid, full.join(" "), initials.join(" ")])
+                .map_err(sql)?;
 
             if let Item::Interpretation(i) = item {
                 for p in &i.policies {
@@ -148,32 +198,45 @@ pub(super) fn build_generation(path: &Path, content: &ContentSet, record: &Gener
             }
         }
 
-        let mut range_ins = tx.prepare("INSERT INTO kind_ranges(kind, first, last) VALUES (?1, ?2, ?3)").map_err(sql)?;
+        let mut range_ins = tx
+            .prepare("INSERT INTO kind_ranges(kind, first, last) VALUES (?1, ?2, ?3)")
+            .map_err(sql)?;
         for (k, first, last) in ranges {
-            range_ins.execute(params![k.slug(), first, last]).map_err(sql)?;
+            range_ins
+                .execute(params![k.slug(), first, last])
+                .map_err(sql)?;
         }
 
         // A bigram seen once in a large set is mostly noise between words;
         // in a small county set every title word counts.
         let min_weight = if content.items.len() > 2000 { 2 } else { 1 };
-        let mut vocab_ins =
-            tx.prepare("INSERT INTO vocab(term, full, initials, weight) VALUES (?1, ?2, ?3, ?4)").map_err(sql)?;
+        let mut vocab_ins = tx
+            .prepare("INSERT INTO vocab(term, full, initials, weight) VALUES (?1, ?2, ?3, ?4)")
+            .map_err(sql)?;
         for (term, weight) in vocab {
             if weight < min_weight {
                 continue;
             }
             if let Some((full, initials)) = text::term_pinyin(&term) {
-                vocab_ins.execute(params![term, full, initials, weight]).map_err(sql)?;
+                vocab_ins
+                    .execute(params![term, full, initials, weight])
+                    .map_err(sql)?;
             }
         }
 
-        let mut asset_ins = tx.prepare("INSERT INTO assets(name, bytes) VALUES (?1, ?2)").map_err(sql)?;
+        let mut asset_ins = tx
+            .prepare("INSERT INTO assets(name, bytes) VALUES (?1, ?2)")
+            .map_err(sql)?;
         for (name, bytes) in &content.assets {
             asset_ins.execute(params![name, bytes]).map_err(sql)?;
         }
-        let mut prog_ins = tx.prepare("INSERT INTO progress(lookup, nonce, sealed) VALUES (?1, ?2, ?3)").map_err(sql)?;
+        let mut prog_ins = tx
+            .prepare("INSERT INTO progress(lookup, nonce, sealed) VALUES (?1, ?2, ?3)")
+            .map_err(sql)?;
         for p in &content.progress {
-            prog_ins.execute(params![p.lookup, p.nonce, p.sealed]).map_err(sql)?;
+            prog_ins
+                .execute(params![p.lookup, p.nonce, p.sealed])
+                .map_err(sql)?;
         }
     }
     tx.commit().map_err(sql)?;

@@ -26,39 +26,65 @@ use serde::{Deserialize, Serialize};
 
 pub use search::{MatchedBy, SearchGroup, SearchHit, SearchResults};
 
+use crate::ContentSet;
 use crate::domain::{Domain, ItemKind, PlaceCategory, Validity};
 use crate::model::{BundleMeta, Item, ItemStatus, Place, status_for};
 use crate::progress::{self, ProgressLookup, SealedProgress};
-use crate::ContentSet;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("{path}: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("content database {path}: {source}")]
-    Sqlite { path: PathBuf, source: rusqlite::Error },
-    #[error("{path}: the store state is unreadable ({message}); restore it from the previous generation or re-import a bundle")]
+    Sqlite {
+        path: PathBuf,
+        source: rusqlite::Error,
+    },
+    #[error(
+        "{path}: the store state is unreadable ({message}); restore it from the previous generation or re-import a bundle"
+    )]
     State { path: PathBuf, message: String },
-    #[error("{0}: another process is already writing this content store (only kiosk-sync writes it); stop it first")]
+    #[error(
+        "{0}: another process is already writing this content store (only kiosk-sync writes it); stop it first"
+    )]
     Locked(PathBuf),
-    #[error("no content has been applied in {0} yet; run `kiosk-sync pull` or `kiosk-sync import`, or start the app with --demo")]
+    #[error(
+        "no content has been applied in {0} yet; run `kiosk-sync pull` or `kiosk-sync import`, or start the app with --demo"
+    )]
     NoContent(PathBuf),
-    #[error("bundle version {offered} is not newer than version {highest} already applied; content never goes backwards (publish a new version instead)")]
+    #[error(
+        "bundle version {offered} is not newer than version {highest} already applied; content never goes backwards (publish a new version instead)"
+    )]
     StaleBundle { offered: u64, highest: u64 },
     #[error("there is no previous generation to revert to")]
     NothingToRevert,
-    #[error("{path}: content schema version {found} differs from this program's {expected}; restart kiosk-sync so it migrates the store, or update this program")]
-    SchemaMismatch { path: PathBuf, found: i64, expected: i64 },
+    #[error(
+        "{path}: content schema version {found} differs from this program's {expected}; restart kiosk-sync so it migrates the store, or update this program"
+    )]
+    SchemaMismatch {
+        path: PathBuf,
+        found: i64,
+        expected: i64,
+    },
     #[error("stored item {id}: {message}")]
     Corrupt { id: String, message: String },
 }
 
 impl StoreError {
     fn io(path: &Path, source: std::io::Error) -> StoreError {
-        StoreError::Io { path: path.to_path_buf(), source }
+        StoreError::Io {
+            path: path.to_path_buf(),
+            source,
+        }
     }
     fn sql(path: &Path) -> impl FnOnce(rusqlite::Error) -> StoreError + '_ {
-        move |source| StoreError::Sqlite { path: path.to_path_buf(), source }
+        move |source| StoreError::Sqlite {
+            path: path.to_path_buf(),
+            source,
+        }
     }
 }
 
@@ -105,15 +131,19 @@ fn content_dir(data_dir: &Path) -> PathBuf {
 fn read_state(dir: &Path) -> Result<StoreState, StoreError> {
     let path = dir.join("current.json");
     match std::fs::read(&path) {
-        Ok(bytes) => serde_json::from_slice(&bytes)
-            .map_err(|e| StoreError::State { path: path.clone(), message: e.to_string() }),
+        Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| StoreError::State {
+            path: path.clone(),
+            message: e.to_string(),
+        }),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(StoreState::default()),
         Err(e) => Err(StoreError::io(&path, e)),
     }
 }
 
 fn sync_dir(dir: &Path) -> Result<(), StoreError> {
-    File::open(dir).and_then(|d| d.sync_all()).map_err(|e| StoreError::io(dir, e))
+    File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(|e| StoreError::io(dir, e))
 }
 
 /// Writes a file so that it is either wholly old or wholly new after a crash.
@@ -121,7 +151,9 @@ pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), StoreError> 
     let dir = path.parent().unwrap_or(Path::new("."));
     let tmp = path.with_extension("tmp");
     let mut f = File::create(&tmp).map_err(|e| StoreError::io(&tmp, e))?;
-    f.write_all(bytes).and_then(|_| f.sync_all()).map_err(|e| StoreError::io(&tmp, e))?;
+    f.write_all(bytes)
+        .and_then(|_| f.sync_all())
+        .map_err(|e| StoreError::io(&tmp, e))?;
     std::fs::rename(&tmp, path).map_err(|e| StoreError::io(path, e))?;
     sync_dir(dir)
 }
@@ -156,12 +188,15 @@ impl ContentWriter {
     /// neither current nor previous.
     fn clean_up(&self) -> Result<(), StoreError> {
         let state = read_state(&self.dir)?;
-        let keep: Vec<String> =
-            [&state.current, &state.previous].iter().filter_map(|g| g.as_ref().map(|g| g.file_name())).collect();
+        let keep: Vec<String> = [&state.current, &state.previous]
+            .iter()
+            .filter_map(|g| g.as_ref().map(|g| g.file_name()))
+            .collect();
         let entries = std::fs::read_dir(&self.dir).map_err(|e| StoreError::io(&self.dir, e))?;
         for entry in entries.flatten() {
             let name = entry.file_name().to_string_lossy().into_owned();
-            let stale_gen = name.starts_with("gen-") && !keep.iter().any(|k| name.starts_with(k.as_str()));
+            let stale_gen =
+                name.starts_with("gen-") && !keep.iter().any(|k| name.starts_with(k.as_str()));
             if name.ends_with(".tmp") || stale_gen {
                 let _ = std::fs::remove_file(entry.path());
             }
@@ -196,10 +231,17 @@ impl ContentWriter {
     /// Makes `content` the current generation in one atomic step. Refuses a
     /// bundle version not newer than every one applied before, whatever the
     /// channel. On any error the current generation is unchanged.
-    pub fn apply_generation(&mut self, content: &ContentSet, info: &GenerationInfo) -> Result<GenerationRecord, StoreError> {
+    pub fn apply_generation(
+        &mut self,
+        content: &ContentSet,
+        info: &GenerationInfo,
+    ) -> Result<GenerationRecord, StoreError> {
         let state = read_state(&self.dir)?;
         if info.bundle_version <= state.highest_bundle_version {
-            return Err(StoreError::StaleBundle { offered: info.bundle_version, highest: state.highest_bundle_version });
+            return Err(StoreError::StaleBundle {
+                offered: info.bundle_version,
+                highest: state.highest_bundle_version,
+            });
         }
         let record = GenerationRecord {
             generation: state.last_generation + 1,
@@ -216,7 +258,9 @@ impl ContentWriter {
             let _ = std::fs::remove_file(&tmp);
             return Err(e);
         }
-        File::open(&tmp).and_then(|f| f.sync_all()).map_err(|e| StoreError::io(&tmp, e))?;
+        File::open(&tmp)
+            .and_then(|f| f.sync_all())
+            .map_err(|e| StoreError::io(&tmp, e))?;
         std::fs::rename(&tmp, &path).map_err(|e| StoreError::io(&path, e))?;
         sync_dir(&self.dir)?;
         let new_state = StoreState {
@@ -226,7 +270,12 @@ impl ContentWriter {
             last_generation: record.generation,
         };
         self.commit(&new_state)?;
-        tracing::info!(generation = record.generation, bundle_version = record.bundle_version, items = record.item_count, "applied content generation");
+        tracing::info!(
+            generation = record.generation,
+            bundle_version = record.bundle_version,
+            items = record.item_count,
+            "applied content generation"
+        );
         Ok(record)
     }
 
@@ -235,15 +284,24 @@ impl ContentWriter {
     pub fn revert(&mut self) -> Result<GenerationRecord, StoreError> {
         let state = read_state(&self.dir)?;
         let previous = state.previous.clone().ok_or(StoreError::NothingToRevert)?;
-        let new_state = StoreState { current: Some(previous.clone()), previous: None, ..state };
+        let new_state = StoreState {
+            current: Some(previous.clone()),
+            previous: None,
+            ..state
+        };
         self.commit(&new_state)?;
-        tracing::info!(generation = previous.generation, "reverted to previous content generation");
+        tracing::info!(
+            generation = previous.generation,
+            "reverted to previous content generation"
+        );
         Ok(previous)
     }
 
     fn commit(&self, state: &StoreState) -> Result<(), StoreError> {
-        let bytes = serde_json::to_vec_pretty(state)
-            .map_err(|e| StoreError::State { path: self.dir.join("current.json"), message: e.to_string() })?;
+        let bytes = serde_json::to_vec_pretty(state).map_err(|e| StoreError::State {
+            path: self.dir.join("current.json"),
+            message: e.to_string(),
+        })?;
         write_atomic(&self.dir.join("current.json"), &bytes)?;
         self.clean_up()
     }
@@ -290,8 +348,7 @@ pub struct ItemSummary {
     pub category: Option<String>,
 }
 
-const SUMMARY_COLUMNS: &str =
-    "rowid, id, kind, title, agency, domain, date, start_date, end_date, validity, doc_number, hall, win, category";
+const SUMMARY_COLUMNS: &str = "rowid, id, kind, title, agency, domain, date, start_date, end_date, validity, doc_number, hall, win, category";
 
 fn parse_date(s: Option<String>) -> Option<NaiveDate> {
     s.and_then(|s| NaiveDate::parse_from_str(&s, "%Y-%m-%d").ok())
@@ -315,42 +372,73 @@ impl ContentReader {
     pub fn open(data_dir: &Path) -> Result<ContentReader, StoreError> {
         let dir = content_dir(data_dir);
         let state = read_state(&dir)?;
-        let record = state.current.ok_or_else(|| StoreError::NoContent(data_dir.to_path_buf()))?;
+        let record = state
+            .current
+            .ok_or_else(|| StoreError::NoContent(data_dir.to_path_buf()))?;
         Self::open_generation(&dir, record)
     }
 
     fn open_generation(dir: &Path, record: GenerationRecord) -> Result<ContentReader, StoreError> {
         let path = dir.join(record.file_name());
         if !path.exists() {
-            return Err(StoreError::io(&path, std::io::Error::from(std::io::ErrorKind::NotFound)));
+            return Err(StoreError::io(
+                &path,
+                std::io::Error::from(std::io::ErrorKind::NotFound),
+            ));
         }
         let uri = format!("file:{}?immutable=1", uri_escape(&path.to_string_lossy()));
         let conn = Connection::open_with_flags(
             &uri,
-            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            OpenFlags::SQLITE_OPEN_READ_ONLY
+                | OpenFlags::SQLITE_OPEN_URI
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )
         .map_err(StoreError::sql(&path))?;
         let found = schema::version(&conn).map_err(StoreError::sql(&path))?;
         if found != schema::current_version() {
-            return Err(StoreError::SchemaMismatch { path, found, expected: schema::current_version() });
+            return Err(StoreError::SchemaMismatch {
+                path,
+                found,
+                expected: schema::current_version(),
+            });
         }
         let meta_json: String = conn
-            .query_row("SELECT value FROM meta WHERE key = 'bundle'", [], |r| r.get(0))
+            .query_row("SELECT value FROM meta WHERE key = 'bundle'", [], |r| {
+                r.get(0)
+            })
             .map_err(StoreError::sql(&path))?;
-        let meta: BundleMeta = serde_json::from_str(&meta_json)
-            .map_err(|e| StoreError::Corrupt { id: "bundle".into(), message: e.to_string() })?;
+        let meta: BundleMeta =
+            serde_json::from_str(&meta_json).map_err(|e| StoreError::Corrupt {
+                id: "bundle".into(),
+                message: e.to_string(),
+            })?;
         let salt_hex: String = conn
-            .query_row("SELECT value FROM meta WHERE key = 'progress_salt'", [], |r| r.get(0))
+            .query_row(
+                "SELECT value FROM meta WHERE key = 'progress_salt'",
+                [],
+                |r| r.get(0),
+            )
             .map_err(StoreError::sql(&path))?;
         let salt: [u8; 16] = hex::decode(&salt_hex)
             .ok()
             .and_then(|v| v.try_into().ok())
-            .ok_or_else(|| StoreError::Corrupt { id: "progress_salt".into(), message: "not 16 hex bytes".into() })?;
+            .ok_or_else(|| StoreError::Corrupt {
+                id: "progress_salt".into(),
+                message: "not 16 hex bytes".into(),
+            })?;
         let mut ranges = Vec::new();
         {
-            let mut stmt = conn.prepare("SELECT kind, first, last FROM kind_ranges").map_err(StoreError::sql(&path))?;
+            let mut stmt = conn
+                .prepare("SELECT kind, first, last FROM kind_ranges")
+                .map_err(StoreError::sql(&path))?;
             let rows = stmt
-                .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?, r.get::<_, i64>(2)?)))
+                .query_map([], |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, i64>(1)?,
+                        r.get::<_, i64>(2)?,
+                    ))
+                })
                 .map_err(StoreError::sql(&path))?;
             for row in rows {
                 let (kind, first, last) = row.map_err(StoreError::sql(&path))?;
@@ -360,7 +448,16 @@ impl ContentReader {
             }
         }
         ranges.sort_by_key(|(k, _, _)| *k);
-        Ok(ContentReader { dir: dir.to_path_buf(), path, conn, record, meta, salt, ranges, today: None })
+        Ok(ContentReader {
+            dir: dir.to_path_buf(),
+            path,
+            conn,
+            record,
+            meta,
+            salt,
+            ranges,
+            today: None,
+        })
     }
 
     /// Switches to a newer generation if `kiosk-sync` applied one. Returns
@@ -394,7 +491,11 @@ impl ContentReader {
     }
 
     pub fn today(&self) -> NaiveDate {
-        self.today.unwrap_or_else(|| Utc::now().date_naive().max(self.record.applied_at.date_naive()))
+        self.today.unwrap_or_else(|| {
+            Utc::now()
+                .date_naive()
+                .max(self.record.applied_at.date_naive())
+        })
     }
 
     fn sql(&self) -> impl FnOnce(rusqlite::Error) -> StoreError + '_ {
@@ -409,8 +510,10 @@ impl ContentReader {
             .optional()
             .map_err(self.sql())?;
         let Some(json) = json else { return Ok(None) };
-        let item: Item =
-            serde_json::from_str(&json).map_err(|e| StoreError::Corrupt { id: id.to_string(), message: e.to_string() })?;
+        let item: Item = serde_json::from_str(&json).map_err(|e| StoreError::Corrupt {
+            id: id.to_string(),
+            message: e.to_string(),
+        })?;
         if item.meta().disclosure != crate::Disclosure::Proactive {
             return Ok(None);
         }
@@ -429,13 +532,22 @@ impl ContentReader {
             Some(end) if end < today && raw_validity == Validity::Valid => Validity::Expired,
             _ => raw_validity,
         };
-        let status = status_for(kind, start_date, end_date, validity, today, self.meta.grace_days);
+        let status = status_for(
+            kind,
+            start_date,
+            end_date,
+            validity,
+            today,
+            self.meta.grace_days,
+        );
         Ok(ItemSummary {
             id: r.get(1)?,
             kind,
             title: r.get(3)?,
             agency: r.get(4)?,
-            domain: r.get::<_, Option<String>>(5)?.and_then(|d| Domain::parse(&d)),
+            domain: r
+                .get::<_, Option<String>>(5)?
+                .and_then(|d| Domain::parse(&d)),
             date: parse_date(r.get(6)?),
             start_date,
             end_date,
@@ -477,7 +589,9 @@ impl ContentReader {
         sql.push_str(" ORDER BY rowid DESC");
         let mut stmt = self.conn.prepare(&sql).map_err(self.sql())?;
         let rows = stmt
-            .query_map(rusqlite::params_from_iter(args.iter()), |r| self.summary_from_row(r))
+            .query_map(rusqlite::params_from_iter(args.iter()), |r| {
+                self.summary_from_row(r)
+            })
             .map_err(self.sql())?;
         let mut out = Vec::new();
         let limit = q.limit.unwrap_or(usize::MAX);
@@ -507,7 +621,11 @@ impl ContentReader {
     }
 
     /// Distinct values for list filters: (value, number of items).
-    pub fn facets(&self, kind: ItemKind, column: Facet) -> Result<Vec<(String, usize)>, StoreError> {
+    pub fn facets(
+        &self,
+        kind: ItemKind,
+        column: Facet,
+    ) -> Result<Vec<(String, usize)>, StoreError> {
         let expr = match column {
             Facet::Domain => "domain",
             Facet::Agency => "agency",
@@ -518,7 +636,9 @@ impl ContentReader {
         );
         let mut stmt = self.conn.prepare(&sql).map_err(self.sql())?;
         let rows = stmt
-            .query_map([kind.slug()], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as usize)))
+            .query_map([kind.slug()], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as usize))
+            })
             .map_err(self.sql())?;
         rows.collect::<Result<Vec<_>, _>>().map_err(self.sql())
     }
@@ -532,16 +652,26 @@ impl ContentReader {
     }
 
     /// Guides served at one window of a hall.
-    pub fn guides_at_window(&self, hall: &str, window: &str) -> Result<Vec<ItemSummary>, StoreError> {
+    pub fn guides_at_window(
+        &self,
+        hall: &str,
+        window: &str,
+    ) -> Result<Vec<ItemSummary>, StoreError> {
         let sql = format!(
             "SELECT {SUMMARY_COLUMNS} FROM items WHERE kind = 'guide' AND hall = ?1 AND win = ?2 ORDER BY title"
         );
         self.summaries(&sql, [hall, window])
     }
 
-    fn summaries<P: rusqlite::Params>(&self, sql: &str, p: P) -> Result<Vec<ItemSummary>, StoreError> {
+    fn summaries<P: rusqlite::Params>(
+        &self,
+        sql: &str,
+        p: P,
+    ) -> Result<Vec<ItemSummary>, StoreError> {
         let mut stmt = self.conn.prepare(sql).map_err(self.sql())?;
-        let rows = stmt.query_map(p, |r| self.summary_from_row(r)).map_err(self.sql())?;
+        let rows = stmt
+            .query_map(p, |r| self.summary_from_row(r))
+            .map_err(self.sql())?;
         let mut out = Vec::new();
         for row in rows {
             let s = row.map_err(self.sql())?;
@@ -556,7 +686,10 @@ impl ContentReader {
     /// first). For small kinds: places, villages, catalog rows, notices.
     pub fn items_of_kind(&self, kind: ItemKind) -> Result<Vec<Item>, StoreError> {
         let mut out = Vec::new();
-        for s in self.list(&ListQuery { kind: Some(kind), ..Default::default() })? {
+        for s in self.list(&ListQuery {
+            kind: Some(kind),
+            ..Default::default()
+        })? {
             if let Some(item) = self.item(&s.id)? {
                 out.push(item);
             }
@@ -566,7 +699,11 @@ impl ContentReader {
 
     /// Places on the convenience map, optionally of one category.
     pub fn places(&self, category: Option<PlaceCategory>) -> Result<Vec<Place>, StoreError> {
-        let q = ListQuery { kind: Some(ItemKind::Place), category, ..Default::default() };
+        let q = ListQuery {
+            kind: Some(ItemKind::Place),
+            category,
+            ..Default::default()
+        };
         let mut out = Vec::new();
         for s in self.list(&q)? {
             if let Some(Item::Place(p)) = self.item(&s.id)? {
@@ -579,36 +716,56 @@ impl ContentReader {
 
     /// Notices in their period, for all halls or the given one.
     pub fn notices(&self, hall: Option<&str>) -> Result<Vec<ItemSummary>, StoreError> {
-        let all = self.list(&ListQuery { kind: Some(ItemKind::Notice), status: Some(StatusFilter::Current), ..Default::default() })?;
+        let all = self.list(&ListQuery {
+            kind: Some(ItemKind::Notice),
+            status: Some(StatusFilter::Current),
+            ..Default::default()
+        })?;
         Ok(all
             .into_iter()
-            .filter(|n| n.status == ItemStatus::Current && (n.hall.is_none() || n.hall.as_deref() == hall))
+            .filter(|n| {
+                n.status == ItemStatus::Current && (n.hall.is_none() || n.hall.as_deref() == hall)
+            })
             .collect())
     }
 
     /// An image from the bundle (map, floor plan, illustration).
     pub fn asset(&self, name: &str) -> Result<Option<Vec<u8>>, StoreError> {
         self.conn
-            .query_row("SELECT bytes FROM assets WHERE name = ?1", [name], |r| r.get(0))
+            .query_row("SELECT bytes FROM assets WHERE name = ?1", [name], |r| {
+                r.get(0)
+            })
             .optional()
             .map_err(self.sql())
     }
 
     /// Looks up a case. The same `NotFound` for an unknown case and a wrong
     /// code; resident input is never logged.
-    pub fn lookup_progress(&self, case_number: &str, query_code: &str) -> Result<ProgressLookup, StoreError> {
+    pub fn lookup_progress(
+        &self,
+        case_number: &str,
+        query_code: &str,
+    ) -> Result<ProgressLookup, StoreError> {
         let Ok((lookup, key)) = progress::lookup_key(case_number, query_code, &self.salt) else {
             return Ok(ProgressLookup::NotFound);
         };
         let row: Option<(String, String)> = self
             .conn
-            .query_row("SELECT nonce, sealed FROM progress WHERE lookup = ?1", params![lookup], |r| {
-                Ok((r.get(0)?, r.get(1)?))
-            })
+            .query_row(
+                "SELECT nonce, sealed FROM progress WHERE lookup = ?1",
+                params![lookup],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
             .optional()
             .map_err(self.sql())?;
-        let Some((nonce, sealed)) = row else { return Ok(ProgressLookup::NotFound) };
-        let sealed = SealedProgress { lookup, nonce, sealed };
+        let Some((nonce, sealed)) = row else {
+            return Ok(ProgressLookup::NotFound);
+        };
+        let sealed = SealedProgress {
+            lookup,
+            nonce,
+            sealed,
+        };
         Ok(match progress::open(&sealed, &key) {
             Some(rec) => ProgressLookup::Found(rec),
             None => ProgressLookup::NotFound,
@@ -618,7 +775,11 @@ impl ContentReader {
     /// Hanzi words from the content's own vocabulary whose pinyin (full or
     /// initials) starts with `letters`, most common first.
     pub fn candidates(&self, letters: &str, limit: usize) -> Result<Vec<String>, StoreError> {
-        let letters: String = letters.chars().filter(|c| c.is_ascii_alphabetic()).map(|c| c.to_ascii_lowercase()).collect();
+        let letters: String = letters
+            .chars()
+            .filter(|c| c.is_ascii_alphabetic())
+            .map(|c| c.to_ascii_lowercase())
+            .collect();
         if letters.is_empty() {
             return Ok(Vec::new());
         }
@@ -634,7 +795,9 @@ impl ContentReader {
             )
             .map_err(self.sql())?;
         let rows = stmt
-            .query_map(params![letters, upper, limit as i64], |r| r.get::<_, String>(0))
+            .query_map(params![letters, upper, limit as i64], |r| {
+                r.get::<_, String>(0)
+            })
             .map_err(self.sql())?;
         rows.collect::<Result<Vec<_>, _>>().map_err(self.sql())
     }

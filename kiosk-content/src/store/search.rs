@@ -81,9 +81,21 @@ struct Parsed {
 }
 
 fn parse(query: &str) -> Parsed {
-    let mut p = Parsed { doc_key: text::doc_number_key(query), ..Default::default() };
+    let mut p = Parsed {
+        doc_key: text::doc_number_key(query),
+        ..Default::default()
+    };
     let mut runs = text::runs(query);
-    let cjk_chars: usize = runs.iter().map(|r| if let Run::Cjk(s) = r { s.chars().count() } else { 0 }).sum();
+    let cjk_chars: usize = runs
+        .iter()
+        .map(|r| {
+            if let Run::Cjk(s) = r {
+                s.chars().count()
+            } else {
+                0
+            }
+        })
+        .sum();
     if cjk_chars > 4 {
         // A question in words: drop words that carry no meaning.
         let mut kept = Vec::new();
@@ -94,7 +106,11 @@ fn parse(query: &str) -> Parsed {
                     for w in text::STOP_WORDS {
                         rest = rest.replace(w, " ");
                     }
-                    kept.extend(rest.split(' ').filter(|s| !s.is_empty()).map(|s| Run::Cjk(s.to_string())));
+                    kept.extend(
+                        rest.split(' ')
+                            .filter(|s| !s.is_empty())
+                            .map(|s| Run::Cjk(s.to_string())),
+                    );
                 }
                 other => kept.push(other),
             }
@@ -105,7 +121,9 @@ fn parse(query: &str) -> Parsed {
     let mut pinyin_terms = Vec::new();
     for r in runs {
         match r {
-            Run::Cjk(s) if s.chars().count() == 1 => text_terms.push(format!("uni:{}", phrase(&[s]))),
+            Run::Cjk(s) if s.chars().count() == 1 => {
+                text_terms.push(format!("uni:{}", phrase(&[s])))
+            }
             Run::Cjk(s) => text_terms.push(format!("bi:{}", phrase(&text::bigrams(&s)))),
             Run::Word(w) if w.chars().all(|c| c.is_ascii_lowercase()) => {
                 // Letters typed on the pinyin keyboard: full spelling or initials.
@@ -148,11 +166,14 @@ impl ContentReader {
                 .prepare("SELECT rowid, doc_number FROM items WHERE doc_key = ?1")
                 .map_err(self.sql())?;
             let rows = stmt
-                .query_map([key], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, Option<String>>(1)?)))
+                .query_map([key], |r| {
+                    Ok((r.get::<_, i64>(0)?, r.get::<_, Option<String>>(1)?))
+                })
                 .map_err(self.sql())?;
             for row in rows {
                 let (rowid, dn) = row.map_err(self.sql())?;
-                let prefix_ok = prefix.is_empty() || dn.as_deref().is_some_and(|d| d.contains(prefix.as_str()));
+                let prefix_ok =
+                    prefix.is_empty() || dn.as_deref().is_some_and(|d| d.contains(prefix.as_str()));
                 doc_hits.push((!prefix_ok, rowid));
             }
             doc_hits.sort();
@@ -170,12 +191,22 @@ impl ContentReader {
                 (Some(t), None) => self.fts_range("title_ft", t, first, last)?,
                 (None, Some(p)) => self.fts_range("pinyin_ft", p, first, last)?,
                 (Some(t), Some(p)) => {
-                    let a: HashSet<i64> = self.fts_range("title_ft", t, first, last)?.into_iter().collect();
-                    self.fts_range("pinyin_ft", p, first, last)?.into_iter().filter(|r| a.contains(r)).collect()
+                    let a: HashSet<i64> = self
+                        .fts_range("title_ft", t, first, last)?
+                        .into_iter()
+                        .collect();
+                    self.fts_range("pinyin_ft", p, first, last)?
+                        .into_iter()
+                        .filter(|r| a.contains(r))
+                        .collect()
                 }
                 (None, None) => Vec::new(),
             };
-            let how = if parsed.text_expr.is_some() { MatchedBy::Title } else { MatchedBy::Pinyin };
+            let how = if parsed.text_expr.is_some() {
+                MatchedBy::Title
+            } else {
+                MatchedBy::Pinyin
+            };
             for rowid in title {
                 if seen.insert(rowid) {
                     hits.push((how, rowid));
@@ -197,7 +228,10 @@ impl ContentReader {
             for (how, rowid) in hits {
                 if let Some(s) = self.summary_by_rowid(rowid)? {
                     if s.status != ItemStatus::Hidden {
-                        ranked.push(SearchHit { item: s, matched: how });
+                        ranked.push(SearchHit {
+                            item: s,
+                            matched: how,
+                        });
                     }
                 }
             }
@@ -209,33 +243,56 @@ impl ContentReader {
             };
             let validity_rank = |v: Validity| v.rank();
             ranked.sort_by(|a, b| {
-                (class(a.matched), validity_rank(a.item.validity), std::cmp::Reverse(a.item.date), &a.item.id).cmp(&(
-                    class(b.matched),
-                    validity_rank(b.item.validity),
-                    std::cmp::Reverse(b.item.date),
-                    &b.item.id,
-                ))
+                (
+                    class(a.matched),
+                    validity_rank(a.item.validity),
+                    std::cmp::Reverse(a.item.date),
+                    &a.item.id,
+                )
+                    .cmp(&(
+                        class(b.matched),
+                        validity_rank(b.item.validity),
+                        std::cmp::Reverse(b.item.date),
+                        &b.item.id,
+                    ))
             });
             let more = ranked.len() > per_kind;
             ranked.truncate(per_kind);
             if !ranked.is_empty() {
-                groups.push(SearchGroup { kind, hits: ranked, more });
+                groups.push(SearchGroup {
+                    kind,
+                    hits: ranked,
+                    more,
+                });
             }
         }
         // Groups whose best hit matched better come first; then the fixed
         // order of kinds (policies, interpretations, guides, ...).
-        groups.sort_by_key(|g| (g.hits.first().map(|h| class_of(h.matched)).unwrap_or(9), g.kind));
+        groups.sort_by_key(|g| {
+            (
+                g.hits.first().map(|h| class_of(h.matched)).unwrap_or(9),
+                g.kind,
+            )
+        });
         Ok(SearchResults { groups })
     }
 
     /// Newest matches of an FTS expression within a rowid range.
-    fn fts_range(&self, table: &str, expr: &str, first: i64, last: i64) -> Result<Vec<i64>, StoreError> {
+    fn fts_range(
+        &self,
+        table: &str,
+        expr: &str,
+        first: i64,
+        last: i64,
+    ) -> Result<Vec<i64>, StoreError> {
         let sql = format!(
             "SELECT rowid FROM {table} WHERE {table} MATCH ?1 AND rowid BETWEEN ?2 AND ?3 ORDER BY rowid DESC LIMIT ?4"
         );
         let mut stmt = self.conn().prepare_cached(&sql).map_err(self.sql())?;
         let rows = stmt
-            .query_map(params![expr, first, last, CANDIDATES_PER_KIND], |r| r.get::<_, i64>(0))
+            .query_map(params![expr, first, last, CANDIDATES_PER_KIND], |r| {
+                r.get::<_, i64>(0)
+            })
             .map_err(self.sql())?;
         rows.collect::<Result<Vec<_>, _>>().map_err(self.sql())
     }
@@ -243,7 +300,9 @@ impl ContentReader {
     fn summary_by_rowid(&self, rowid: i64) -> Result<Option<ItemSummary>, StoreError> {
         let sql = format!("SELECT {SUMMARY_COLUMNS} FROM items WHERE rowid = ?1");
         let mut stmt = self.conn().prepare_cached(&sql).map_err(self.sql())?;
-        let mut rows = stmt.query_map([rowid], |r| self.summary_from_row(r)).map_err(self.sql())?;
+        let mut rows = stmt
+            .query_map([rowid], |r| self.summary_from_row(r))
+            .map_err(self.sql())?;
         rows.next().transpose().map_err(self.sql())
     }
 }
@@ -272,6 +331,9 @@ mod tests {
         assert_eq!(p.doc_key.map(|k| k.0).as_deref(), Some("2020-33"));
         assert!(p.text_expr.is_none());
         let p = parse("低保金怎么申请");
-        assert_eq!(p.text_expr.as_deref(), Some("bi:\"低保 保金\" AND bi:\"申请\""));
+        assert_eq!(
+            p.text_expr.as_deref(),
+            Some("bi:\"低保 保金\" AND bi:\"申请\"")
+        );
     }
 }

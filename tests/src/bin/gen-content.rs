@@ -8,7 +8,9 @@ use anyhow::Context;
 use clap::Parser;
 
 #[derive(Parser)]
-#[command(about = "Generate a synthetic content source (policies in a fictional county) for benchmarks")]
+#[command(
+    about = "Generate a synthetic content source (policies in a fictional county) for benchmarks"
+)]
 struct Args {
     /// Number of policy documents.
     #[arg(long, default_value_t = 10_000)]
@@ -27,7 +29,8 @@ fn main() -> anyhow::Result<()> {
         anyhow::bail!("{} is not empty; give a new folder", args.out.display());
     }
     let tree = kiosk_content::generate::synthetic_tree(args.docs, args.seed);
-    tree.write_to(&args.out).with_context(|| format!("writing {}", args.out.display()))?;
+    tree.write_to(&args.out)
+        .with_context(|| format!("writing {}", args.out.display()))?;
     println!("wrote {} files to {}", tree.len(), args.out.display());
     Ok(())
 }
