@@ -241,7 +241,11 @@ fn parse_content_range(v: &str) -> Option<(u64, Option<u64>)> {
 
 /// Where a download goes: memory or a partial file on disk.
 pub trait ResumableSink {
+    /// Bytes held so far.
     fn len(&self) -> u64;
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
     fn append(&mut self, data: &[u8]) -> Result<(), FetchError>;
     fn truncate(&mut self) -> Result<(), FetchError>;
 }

@@ -271,8 +271,7 @@ impl Session<'_> {
                 }
                 part.sync()?;
                 drop(part);
-                let bytes = std::fs::read(&ppath).map_err(io_err(&ppath))?;
-                bytes
+                std::fs::read(&ppath).map_err(io_err(&ppath))?
             }
             Fetcher::Dir(t) => t.get(&url, r.length)?,
         };
