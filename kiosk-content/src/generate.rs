@@ -172,7 +172,8 @@ phone = "0000-6123456"
         let mut body = String::new();
         let sentences = 6 + rng.below(10);
         for _ in 0..sentences {
-            body.push_str(*rng.pick(SENTENCES));
+            let sentence: &&str = rng.pick(SENTENCES);
+            body.push_str(sentence);
             body.push('\n');
         }
         let validity = if expired { "失效" } else { "有效" };

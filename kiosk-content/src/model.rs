@@ -379,14 +379,14 @@ pub fn status_for(
     grace_days: u32,
 ) -> ItemStatus {
     let grace = chrono::Duration::days(i64::from(grace_days));
-    if let Some(end) = end {
-        if end < today {
-            // A hall notice is only worth showing during its period.
-            if kind == ItemKind::Notice || end + grace < today {
-                return ItemStatus::Hidden;
-            }
-            return ItemStatus::Ended;
+    if let Some(end) = end
+        && end < today
+    {
+        // A hall notice is only worth showing during its period.
+        if kind == ItemKind::Notice || end + grace < today {
+            return ItemStatus::Hidden;
         }
+        return ItemStatus::Ended;
     }
     if matches!(
         validity,
@@ -394,14 +394,15 @@ pub fn status_for(
     ) {
         return ItemStatus::Ended;
     }
-    if let Some(start) = start {
-        if start > today && kind != ItemKind::Policy {
-            return if kind == ItemKind::Notice {
-                ItemStatus::Hidden
-            } else {
-                ItemStatus::Upcoming
-            };
-        }
+    if let Some(start) = start
+        && start > today
+        && kind != ItemKind::Policy
+    {
+        return if kind == ItemKind::Notice {
+            ItemStatus::Hidden
+        } else {
+            ItemStatus::Upcoming
+        };
     }
     ItemStatus::Current
 }

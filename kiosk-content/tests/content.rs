@@ -382,10 +382,11 @@ mod bad_source {
             }
             for (c, cell) in rec.iter().enumerate() {
                 let mut value = cell.to_string();
-                if let Some((row, col, v)) = edit_row {
-                    if r == row && header.get(c).map(String::as_str) == Some(col) {
-                        value = v.to_string();
-                    }
+                if let Some((row, col, v)) = edit_row
+                    && r == row
+                    && header.get(c).map(String::as_str) == Some(col)
+                {
+                    value = v.to_string();
                 }
                 sheet
                     .write_string(r as u32, c as u16, value)

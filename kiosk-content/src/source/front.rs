@@ -29,13 +29,13 @@ impl TomlCtx<'_> {
         let mut seen = 0;
         for (i, line) in self.text.lines().enumerate() {
             let t = line.trim_start();
-            if let Some(rest) = t.strip_prefix(key) {
-                if rest.trim_start().starts_with('=') {
-                    if seen == nth {
-                        return self.first_line + i;
-                    }
-                    seen += 1;
+            if let Some(rest) = t.strip_prefix(key)
+                && rest.trim_start().starts_with('=')
+            {
+                if seen == nth {
+                    return self.first_line + i;
                 }
+                seen += 1;
             }
         }
         self.first_line
@@ -475,14 +475,14 @@ fn check_order(
     end: Option<NaiveDate>,
     problems: &mut Vec<Problem>,
 ) {
-    if let (Some(s), Some(e)) = (start, end) {
-        if e < s {
-            problems.push(ctx.problem(
-                key,
-                0,
-                format!("ends ({e}) before it starts ({s}); check both dates"),
-            ));
-        }
+    if let (Some(s), Some(e)) = (start, end)
+        && e < s
+    {
+        problems.push(ctx.problem(
+            key,
+            0,
+            format!("ends ({e}) before it starts ({s}); check both dates"),
+        ));
     }
 }
 
@@ -669,14 +669,16 @@ pub(crate) fn parse_item(
                     parsed
                 }
             };
-            if let Some(dn) = &f.doc_number {
-                if crate::text::doc_number_key(dn).is_none() {
-                    problems.push(ctx.problem(
-                        "doc_number",
-                        0,
-                        format!("\"{dn}\" has no year and serial number; write it like 示政办发〔2020〕33号"),
-                    ));
-                }
+            if let Some(dn) = &f.doc_number
+                && crate::text::doc_number_key(dn).is_none()
+            {
+                problems.push(ctx.problem(
+                    "doc_number",
+                    0,
+                    format!(
+                        "\"{dn}\" has no year and serial number; write it like 示政办发〔2020〕33号"
+                    ),
+                ));
             }
             Item::Policy(Policy {
                 meta: meta?,
@@ -759,14 +761,14 @@ pub(crate) fn parse_item(
                     "a service guide lists its materials as [[materials]] entries (write 无 as one entry if none)",
                 ));
             }
-            if let (Some(s), Some(p)) = (f.statutory_days, f.promised_days) {
-                if p > s {
-                    problems.push(ctx.problem(
+            if let (Some(s), Some(p)) = (f.statutory_days, f.promised_days)
+                && p > s
+            {
+                problems.push(ctx.problem(
                         "promised_days",
                         0,
                         format!("promised time limit ({p} days) is longer than the statutory one ({s}); check both"),
                     ));
-                }
             }
             if let Some(u) = &f.online_url {
                 check_url(&ctx, "online_url", u, problems);

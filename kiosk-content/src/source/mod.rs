@@ -302,10 +302,10 @@ pub fn compile(tree: &SourceTree) -> Result<ContentSet, SourceProblems> {
         }
     }
     for (file, _, item) in &items {
-        if let Item::Interpretation(i) = item {
-            if let Some(img) = &i.image {
-                wanted.push((img.clone(), file.clone(), "image".into()));
-            }
+        if let Item::Interpretation(i) = item
+            && let Some(img) = &i.image
+        {
+            wanted.push((img.clone(), file.clone(), "image".into()));
         }
     }
     for (asset, file, field) in wanted {
@@ -417,15 +417,15 @@ fn check_links(meta: &BundleMeta, items: &[(String, usize, Item)], problems: &mu
                 }
             }
             Item::Policy(p) => {
-                if let Some(r) = &p.replaced_by {
-                    if !policies.contains(r.as_str()) {
-                        problems.push(Problem::new(
-                            file,
-                            at,
-                            Some("replaced_by"),
-                            format!("no policy with id \"{r}\" in policies/"),
-                        ));
-                    }
+                if let Some(r) = &p.replaced_by
+                    && !policies.contains(r.as_str())
+                {
+                    problems.push(Problem::new(
+                        file,
+                        at,
+                        Some("replaced_by"),
+                        format!("no policy with id \"{r}\" in policies/"),
+                    ));
                 }
             }
             Item::Guide(g) => match meta.hall(&g.hall) {
@@ -459,18 +459,18 @@ fn check_links(meta: &BundleMeta, items: &[(String, usize, Item)], problems: &mu
                 Some(_) => {}
             },
             Item::Notice(n) => {
-                if let Some(h) = &n.hall {
-                    if !hall_ids.contains(h.as_str()) {
-                        problems.push(Problem::new(
-                            file,
-                            at,
-                            Some("hall"),
-                            format!(
-                                "no hall \"{h}\" in bundle.toml; use one of: {}",
-                                join(&hall_ids)
-                            ),
-                        ));
-                    }
+                if let Some(h) = &n.hall
+                    && !hall_ids.contains(h.as_str())
+                {
+                    problems.push(Problem::new(
+                        file,
+                        at,
+                        Some("hall"),
+                        format!(
+                            "no hall \"{h}\" in bundle.toml; use one of: {}",
+                            join(&hall_ids)
+                        ),
+                    ));
                 }
             }
             _ => {}

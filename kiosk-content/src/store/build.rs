@@ -38,11 +38,11 @@ fn title_text(item: &Item) -> String {
         t.push(' ');
         t.push_str(k);
     }
-    if let Item::Policy(p) = item {
-        if let Some(d) = &p.doc_number {
-            t.push(' ');
-            t.push_str(d);
-        }
+    if let Item::Policy(p) = item
+        && let Some(d) = &p.doc_number
+    {
+        t.push(' ');
+        t.push_str(d);
     }
     t
 }

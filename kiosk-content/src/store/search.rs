@@ -212,12 +212,12 @@ impl ContentReader {
                     hits.push((how, rowid));
                 }
             }
-            if hits.len() < per_kind {
-                if let (Some(t), None) = (&parsed.text_expr, &parsed.pinyin_expr) {
-                    for rowid in self.fts_range("body_ft", t, first, last)? {
-                        if seen.insert(rowid) {
-                            hits.push((MatchedBy::Body, rowid));
-                        }
+            if hits.len() < per_kind
+                && let (Some(t), None) = (&parsed.text_expr, &parsed.pinyin_expr)
+            {
+                for rowid in self.fts_range("body_ft", t, first, last)? {
+                    if seen.insert(rowid) {
+                        hits.push((MatchedBy::Body, rowid));
                     }
                 }
             }
@@ -226,13 +226,13 @@ impl ContentReader {
             }
             let mut ranked = Vec::with_capacity(hits.len());
             for (how, rowid) in hits {
-                if let Some(s) = self.summary_by_rowid(rowid)? {
-                    if s.status != ItemStatus::Hidden {
-                        ranked.push(SearchHit {
-                            item: s,
-                            matched: how,
-                        });
-                    }
+                if let Some(s) = self.summary_by_rowid(rowid)?
+                    && s.status != ItemStatus::Hidden
+                {
+                    ranked.push(SearchHit {
+                        item: s,
+                        matched: how,
+                    });
                 }
             }
             // Title and pinyin matches are both title matches.
