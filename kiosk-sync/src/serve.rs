@@ -310,6 +310,8 @@ fn serve_connection(
     shutdown: &Shutdown,
 ) -> std::io::Result<()> {
     stream.set_read_timeout(Some(IDLE_TIMEOUT))?;
+    // Headers and small bodies go out at once (no Nagle + delayed-ACK stall).
+    stream.set_nodelay(true)?;
     stream.set_write_timeout(Some(Duration::from_secs(60)))?;
     let mut writer = stream.try_clone()?;
     let mut reader = BufReader::new(stream);
