@@ -20,11 +20,19 @@ pub mod slip;
 
 pub use raster::{Raster, RasterError};
 pub use slip::{PaperWidth, RenderedSlip, SlipContent, SlipError, render_slip};
+pub mod backlight;
+pub mod config;
 pub mod escpos;
+pub mod motion;
+pub mod notify;
 pub mod printer;
 pub mod sim;
 
+pub use backlight::{Backlight, BacklightPolicy, OpeningHours, ScreenLevel, ScreenPower};
+pub use config::HardwareConfig;
 pub use escpos::PaperStatus;
+pub use motion::{MotionSensor, SimulatedMotion};
+pub use notify::{Notifier, WatchdogPinger};
 pub use printer::{
     DevicePrinter, JobId, JobOutcome, Printer, PrinterError, PrinterEvent, PrinterService,
     PrinterState, ServiceOptions, SimMode, SimulatedPrinter, SubmitError, TcpPrinter, Timeouts,

@@ -69,6 +69,27 @@ pub struct SlipContent {
     pub footer: String,
 }
 
+impl SlipContent {
+    /// The staff panel's test page: exercises every part of the layout
+    /// (wrapping, boxes, QR) so one look tells whether the printer works.
+    pub fn test_page(county: &str, hall: &str, printed_at: chrono::NaiveDateTime) -> Self {
+        Self {
+            county: county.into(),
+            hall: hall.into(),
+            title: "打印测试页".into(),
+            checklist: vec![
+                "方框、文字和二维码都清晰，说明打印机工作正常".into(),
+                "字迹发淡：请检查打印纸是否装反，或更换纸卷".into(),
+            ],
+            window: "工作人员".into(),
+            hours: printed_at.format("%Y-%m-%d %H:%M").to_string(),
+            qr_url: "https://example.invalid/kiosk-test-print".into(),
+            printed_at,
+            footer: "本页由工作人员在管理面板打印".into(),
+        }
+    }
+}
+
 /// A rendered slip and what had to be changed to render it.
 #[derive(Debug, Clone)]
 pub struct RenderedSlip {
