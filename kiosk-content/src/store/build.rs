@@ -97,7 +97,7 @@ pub(super) fn build_generation(
             .prepare("INSERT INTO title_ft(rowid, uni, bi) VALUES (?1, ?2, ?3)")
             .map_err(sql)?;
         let mut body_ft = tx
-            .prepare("INSERT INTO body_ft(rowid, uni, bi) VALUES (?1, ?2, ?3)")
+            .prepare("INSERT INTO body_ft(rowid, bi) VALUES (?1, ?2)")
             .map_err(sql)?;
         let mut pinyin_ft = tx
             .prepare("INSERT INTO pinyin_ft(rowid, full, initials) VALUES (?1, ?2, ?3)")
@@ -168,11 +168,7 @@ pub(super) fn build_generation(
                 .map_err(sql)?;
             let body = item.search_body();
             body_ft
-                .execute(params![
-                    rowid,
-                    text::unigram_text(&body),
-                    text::bigram_text(&body)
-                ])
+                .execute(params![rowid, text::bigram_text(&body)])
                 .map_err(sql)?;
             let (full, initials) = text::pinyin_tokens(&title);
             pinyin_ft

@@ -46,7 +46,10 @@ pub const MIGRATIONS: &[&str] = &[
     -- Pre-tokenised text (see text.rs): uni = CJK characters and words,
     -- bi = CJK bigrams in order. Contentless: the text lives in items.
     CREATE VIRTUAL TABLE title_ft USING fts5(uni, bi, content='', tokenize='unicode61 remove_diacritics 0');
-    CREATE VIRTUAL TABLE body_ft USING fts5(uni, bi, content='', tokenize='unicode61 remove_diacritics 0');
+    -- Bodies: bigrams without positions (a third of the size). Single
+    -- characters are matched in titles only; a body match is the AND of the
+    -- query's bigrams, close enough for a fallback below title matches.
+    CREATE VIRTUAL TABLE body_ft USING fts5(bi, content='', detail='none', tokenize='unicode61 remove_diacritics 0');
     CREATE VIRTUAL TABLE pinyin_ft USING fts5(full, initials, content='', prefix='1 2 3', tokenize='unicode61 remove_diacritics 0');
     "#,
 ];

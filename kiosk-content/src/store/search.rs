@@ -78,6 +78,10 @@ struct Parsed {
     text_expr: Option<String>,
     /// FTS expression over pinyin for letter words.
     pinyin_expr: Option<String>,
+    /// FTS expression over the body index (bigrams, no positions): the AND
+    /// of every bigram; None when a single character has to match, since
+    /// bodies have no unigram index.
+    body_expr: Option<String>,
 }
 
 fn parse(query: &str) -> Parsed {
@@ -118,13 +122,21 @@ fn parse(query: &str) -> Parsed {
         runs = kept;
     }
     let mut text_terms = Vec::new();
+    let mut body_terms: Option<Vec<String>> = Some(Vec::new());
     let mut pinyin_terms = Vec::new();
     for r in runs {
         match r {
             Run::Cjk(s) if s.chars().count() == 1 => {
-                text_terms.push(format!("uni:{}", phrase(&[s])))
+                body_terms = None;
+                text_terms.push(format!("uni:{}", phrase(&[s])));
             }
-            Run::Cjk(s) => text_terms.push(format!("bi:{}", phrase(&text::bigrams(&s)))),
+            Run::Cjk(s) => {
+                let grams = text::bigrams(&s);
+                if let Some(b) = body_terms.as_mut() {
+                    b.extend(grams.iter().map(|g| phrase(std::slice::from_ref(g))));
+                }
+                text_terms.push(format!("bi:{}", phrase(&grams)));
+            }
             Run::Word(w) if w.chars().all(|c| c.is_ascii_lowercase()) => {
                 // Letters typed on the pinyin keyboard: full spelling or initials.
                 pinyin_terms.push(format!("({{full initials}}:{w}*)"));
@@ -133,6 +145,9 @@ fn parse(query: &str) -> Parsed {
                 // Numbers (years, serials) are words in the text index; when
                 // the query is a 文号 they are already covered by its key.
                 if p.doc_key.is_none() {
+                    if let Some(b) = body_terms.as_mut() {
+                        b.push(phrase(std::slice::from_ref(&w)));
+                    }
                     text_terms.push(format!("uni:{}", phrase(&[w])));
                 }
             }
@@ -144,6 +159,9 @@ fn parse(query: &str) -> Parsed {
     if !pinyin_terms.is_empty() {
         p.pinyin_expr = Some(pinyin_terms.join(" AND "));
     }
+    p.body_expr = body_terms
+        .filter(|b| !b.is_empty())
+        .map(|b| b.join(" AND "));
     p
 }
 
@@ -213,9 +231,9 @@ impl ContentReader {
                 }
             }
             if hits.len() < per_kind
-                && let (Some(t), None) = (&parsed.text_expr, &parsed.pinyin_expr)
+                && let (Some(b), None) = (&parsed.body_expr, &parsed.pinyin_expr)
             {
-                for rowid in self.fts_range("body_ft", t, first, last)? {
+                for rowid in self.fts_range("body_ft", b, first, last)? {
                     if seen.insert(rowid) {
                         hits.push((MatchedBy::Body, rowid));
                     }
@@ -330,7 +348,12 @@ mod tests {
         let p = parse("[2020]33");
         assert_eq!(p.doc_key.map(|k| k.0).as_deref(), Some("2020-33"));
         assert!(p.text_expr.is_none());
+        assert_eq!(p.body_expr, None, "no unigram index on bodies");
         let p = parse("低保金怎么申请");
+        assert_eq!(
+            p.body_expr.as_deref(),
+            Some("\"低保\" AND \"保金\" AND \"申请\"")
+        );
         assert_eq!(
             p.text_expr.as_deref(),
             Some("bi:\"低保 保金\" AND bi:\"申请\"")
