@@ -802,3 +802,52 @@ mod progress {
         }
     }
 }
+
+mod xlsx_progress {
+    use super::*;
+
+    /// A progress export saved from a spreadsheet, with real Excel date
+    /// cells, seals and looks up the same as the CSV.
+    #[test]
+    fn a_progress_xlsx_with_date_cells_works_like_the_csv() {
+        let mut tree = demo_tree();
+        let text =
+            String::from_utf8(tree.get("progress.csv").expect("csv").to_vec()).expect("utf8");
+        let mut rdr = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .from_reader(text.as_bytes());
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let sheet = book.add_worksheet();
+        let date_format = rust_xlsxwriter::Format::new().set_num_format("yyyy-mm-dd");
+        let mut header = Vec::new();
+        let mut first_case = None;
+        for (r, rec) in rdr.records().enumerate() {
+            let rec = rec.expect("csv");
+            if r == 0 {
+                header = rec.iter().map(str::to_string).collect();
+            }
+            for (c, cell) in rec.iter().enumerate() {
+                let is_date = r > 0 && header[c] == "受理日期";
+                if is_date {
+                    let d = rust_xlsxwriter::ExcelDateTime::parse_from_str(cell).expect("date");
+                    sheet
+                        .write_datetime_with_format(r as u32, c as u16, &d, &date_format)
+                        .expect("write date");
+                } else {
+                    sheet
+                        .write_string(r as u32, c as u16, cell)
+                        .expect("write cell");
+                }
+                if r == 1 && header[c] == "办件编号" {
+                    first_case = Some(cell.to_string());
+                }
+            }
+        }
+        let from_csv = compile(&tree).expect("demo");
+        tree.remove("progress.csv");
+        tree.insert("progress.xlsx", book.save_to_buffer().expect("xlsx"));
+        let from_xlsx = compile(&tree).unwrap_or_else(|p| panic!("{p}"));
+        assert_eq!(from_csv.progress, from_xlsx.progress, "same sealed records");
+        assert!(first_case.is_some());
+    }
+}
