@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Cross-builds the kiosk binaries for a Raspberry Pi 4/5 running 64-bit
+# Debian / Raspberry Pi OS (aarch64-unknown-linux-gnu) on an x86_64 Debian
+# machine. Output: target/aarch64-unknown-linux-gnu/<profile>/{kiosk-sync,kiosk-app}
+#
+#   bash deploy/cross-build.sh            # release build, as shipped in the .deb
+#   bash deploy/cross-build.sh --ci       # same code, no LTO (faster to build; CI)
+#   bash deploy/cross-build.sh --sync-only
+#   bash deploy/cross-build.sh --native   # the same feature set for x86_64 (amd64 .deb)
+#
+# Installs its toolchain first (deploy/install-cross-deps.sh: gcc-aarch64-linux-gnu,
+# arm64 multiarch -dev libraries, qemu-user-static, the rustup target).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+ci=0
+sync_only=0
+native=0
+for a in "$@"; do
+  case "$a" in
+    --ci) ci=1 ;;
+    --sync-only) sync_only=1 ;;
+    --native) native=1 ;;
+    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    *) echo "cross-build.sh: unknown option $a (see --help)" >&2; exit 2 ;;
+  esac
+done
+
+# The app on the kiosk: Slint's linuxkms backend (DRM/KMS + libinput, no X,
+# no Wayland, no seat daemon) with the software renderer. The desktop
+# (winit/X11) backend is left out: a kiosk has no desktop.
+app_features="${KIOSK_APP_FEATURES:-kms}"
+
+if [ "$native" = 1 ]; then
+  target=x86_64-unknown-linux-gnu
+  bash deploy/dev/install-deps.sh
+else
+  target=aarch64-unknown-linux-gnu
+  bash deploy/install-cross-deps.sh
+  export CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=aarch64-linux-gnu-gcc
+  export CC_aarch64_unknown_linux_gnu=aarch64-linux-gnu-gcc
+  export AR_aarch64_unknown_linux_gnu=aarch64-linux-gnu-ar
+  export PKG_CONFIG_ALLOW_CROSS=1
+  export PKG_CONFIG_LIBDIR_aarch64_unknown_linux_gnu=/usr/lib/aarch64-linux-gnu/pkgconfig:/usr/share/pkgconfig
+fi
+
+if [ "$ci" = 1 ]; then
+  # Thin LTO across the whole dependency graph is the slowest step of a
+  # cold build on 2 cores and changes nothing CI checks; the binaries are
+  # otherwise the release profile (opt-level 3, stripped debuginfo).
+  export CARGO_PROFILE_RELEASE_LTO=false
+  export CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16
+fi
+
+# An explicit --target keeps these builds in target/<triple>/release, apart
+# from everyone's native target/release (no rebuilds for each other).
+packages=(-p kiosk-sync)
+features=()
+if [ "$sync_only" = 0 ]; then
+  packages+=(-p kiosk-app)
+  features=(--no-default-features --features "kiosk-app/${app_features// / kiosk-app/}")
+fi
+
+echo "== cargo build --release --target $target ${packages[*]} ${features[*]}$([ "$ci" = 1 ] && echo ' (CI: no LTO)')"
+start=$(date +%s)
+cargo build --locked --release --target "$target" "${packages[@]}" "${features[@]}"
+echo "built in $(( $(date +%s) - start )) s:"
+out="target/$target/release"
+ls -l "$out/kiosk-sync" $([ "$sync_only" = 0 ] && echo "$out/kiosk-app")
