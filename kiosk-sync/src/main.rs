@@ -60,6 +60,13 @@ enum Command {
         #[arg(long)]
         hall: String,
     },
+    /// Check an authoring folder: print every problem at once as
+    /// `file:line: field: what to do`; exit 1 if there is any.
+    Check {
+        /// Authoring folder (Markdown/TOML/CSV/XLSX/images).
+        #[arg(long)]
+        source: PathBuf,
+    },
     /// Compile an authoring folder and publish it as a signed bundle.
     Publish {
         /// Authoring folder (Markdown/TOML/CSV/XLSX/images).
@@ -205,21 +212,31 @@ impl ExpiryArgs {
     }
 }
 
-/// Compile an authoring folder into bundle objects, printing every problem.
-fn compile_source(dir: &std::path::Path) -> anyhow::Result<Vec<BundleObject>> {
+/// Compile an authoring folder, printing every problem to stderr.
+fn compile_dir(dir: &std::path::Path, action: &str) -> anyhow::Result<kiosk_content::ContentSet> {
     let tree = kiosk_content::SourceTree::read_dir(dir)
         .with_context(|| format!("reading the authoring folder {}", dir.display()))?;
-    let set = match kiosk_content::compile(&tree) {
-        Ok(set) => set,
+    match kiosk_content::compile(&tree) {
+        Ok(set) => Ok(set),
         Err(problems) => {
             eprintln!("{problems}");
+            let after = if action == "publish" {
+                " (nothing was published)"
+            } else {
+                ""
+            };
             anyhow::bail!(
-                "{} problem(s) in {}; fix them and publish again (nothing was published)",
+                "{} problem(s) in {}; fix them and {action} again{after}",
                 problems.len(),
                 dir.display()
             );
         }
-    };
+    }
+}
+
+/// Compile an authoring folder into bundle objects, printing every problem.
+fn compile_source(dir: &std::path::Path) -> anyhow::Result<Vec<BundleObject>> {
+    let set = compile_dir(dir, "publish")?;
     Ok(set
         .to_objects()
         .into_iter()
@@ -287,6 +304,25 @@ fn run(command: Command) -> anyhow::Result<()> {
             district.file.halls.insert(hall.clone(), public);
             district.save()?;
             println!("hall {hall} may publish under halls/{hall}/ from the next publish");
+        }
+        Command::Check { source } => {
+            let set = compile_dir(&source, "check")?;
+            let mut counts = std::collections::BTreeMap::new();
+            for item in &set.items {
+                *counts.entry(item.kind()).or_insert(0usize) += 1;
+            }
+            let summary: Vec<String> = counts
+                .iter()
+                .map(|(k, n)| format!("{n} {}", k.zh()))
+                .collect();
+            println!(
+                "{}: no problems. {}: {}; {} images, {} sealed progress records",
+                source.display(),
+                set.meta.county,
+                summary.join(", "),
+                set.assets.len(),
+                set.progress.len()
+            );
         }
         Command::Publish {
             source,

@@ -288,7 +288,13 @@ pub fn compile(tree: &SourceTree) -> Result<ContentSet, SourceProblems> {
         return Err(SourceProblems(problems));
     };
 
-    check_links(&bundle.meta, &items, &mut problems);
+    // Links are checked against every policy file present, so a policy
+    // refused for its own problems does not also break everything citing it.
+    let policy_files: BTreeSet<&str> = tree
+        .paths()
+        .filter_map(|p| p.strip_prefix("policies/")?.strip_suffix(".md"))
+        .collect();
+    check_links(&bundle.meta, &items, &policy_files, &mut problems);
 
     // Assets: every referenced image must exist and be a PNG or JPEG.
     let mut assets = BTreeMap::new();
@@ -375,7 +381,12 @@ fn is_jpeg(b: &[u8]) -> bool {
 
 /// Cross-references between items: unique ids, interpreted policies,
 /// revisions, halls and windows.
-fn check_links(meta: &BundleMeta, items: &[(String, usize, Item)], problems: &mut Vec<Problem>) {
+fn check_links(
+    meta: &BundleMeta,
+    items: &[(String, usize, Item)],
+    policies: &BTreeSet<&str>,
+    problems: &mut Vec<Problem>,
+) {
     let mut seen: HashMap<&str, &str> = HashMap::new();
     for (file, line, item) in items {
         let id = item.meta().id.as_str();
@@ -388,10 +399,6 @@ fn check_links(meta: &BundleMeta, items: &[(String, usize, Item)], problems: &mu
             ));
         }
     }
-    let policies: BTreeSet<&str> = items
-        .iter()
-        .filter_map(|(_, _, i)| matches!(i, Item::Policy(_)).then_some(i.meta().id.as_str()))
-        .collect();
     let hall_ids: BTreeSet<&str> = meta.halls.iter().map(|h| h.id.as_str()).collect();
     for (file, line, item) in items {
         let at = Some(line.to_string());
