@@ -851,3 +851,139 @@ mod xlsx_progress {
         assert!(first_case.is_some());
     }
 }
+
+mod queries {
+    use super::*;
+    use kiosk_content::store::Facet;
+
+    #[test]
+    fn list_filters_combine_and_facets_count_what_lists_show() {
+        let (_d, r) = demo_store();
+        let domains = r.facets(ItemKind::Policy, Facet::Domain).expect("facets");
+        assert!(domains.len() >= 10, "{domains:?}");
+        let (slug, count) = &domains[0];
+        let domain = Domain::parse(slug).expect("facet values are domain slugs");
+        let listed = r
+            .list(&ListQuery {
+                kind: Some(ItemKind::Policy),
+                domain: Some(domain),
+                ..Default::default()
+            })
+            .expect("list");
+        assert!(!listed.is_empty() && listed.len() <= *count);
+        assert!(listed.iter().all(|p| p.domain == Some(domain)));
+        let dates: Vec<_> = listed.iter().map(|p| p.date).collect();
+        let mut sorted = dates.clone();
+        sorted.sort_by(|a, b| b.cmp(a));
+        assert_eq!(dates, sorted, "newest first");
+
+        let years = r.facets(ItemKind::Policy, Facet::Year).expect("facets");
+        assert!(years.iter().any(|(y, _)| y == "2020"), "{years:?}");
+        let in_2020 = r
+            .list(&ListQuery {
+                kind: Some(ItemKind::Policy),
+                year: Some(2020),
+                ..Default::default()
+            })
+            .expect("list");
+        assert!(!in_2020.is_empty());
+        assert!(
+            in_2020
+                .iter()
+                .all(|p| p.date.is_some_and(|d| d.to_string().starts_with("2020")))
+        );
+
+        let agencies = r.facets(ItemKind::Policy, Facet::Agency).expect("facets");
+        let (agency, n) = &agencies[0];
+        let by_agency = r
+            .list(&ListQuery {
+                kind: Some(ItemKind::Policy),
+                agency: Some(agency.clone()),
+                ..Default::default()
+            })
+            .expect("list");
+        assert_eq!(by_agency.len(), *n);
+
+        let page = r
+            .list(&ListQuery {
+                kind: Some(ItemKind::Policy),
+                limit: Some(5),
+                offset: 5,
+                ..Default::default()
+            })
+            .expect("list");
+        let all = r
+            .list(&ListQuery {
+                kind: Some(ItemKind::Policy),
+                ..Default::default()
+            })
+            .expect("list");
+        assert_eq!(
+            page,
+            all[5..10].to_vec(),
+            "paging is a window of the full list"
+        );
+    }
+
+    #[test]
+    fn places_filter_by_category_and_carry_map_positions() {
+        let (_d, r) = demo_store();
+        let all = r.places(None).expect("places");
+        assert!(all.len() >= 30);
+        let health = r.places(Some(PlaceCategory::Health)).expect("places");
+        assert!(!health.is_empty() && health.len() < all.len());
+        assert!(health.iter().all(|p| p.category == PlaceCategory::Health));
+        assert!(
+            all.iter()
+                .all(|p| (0.0..=1.0).contains(&p.map_x) && (0.0..=1.0).contains(&p.map_y))
+        );
+    }
+
+    #[test]
+    fn notices_show_only_in_their_period_and_hall() {
+        let (_d, mut r) = demo_store();
+        let county_wide = r.notices(None).expect("notices");
+        assert!(county_wide.iter().all(|n| n.hall.is_none()));
+        let at_hall = r.notices(Some("chengguan")).expect("notices");
+        assert!(at_hall.len() >= county_wide.len());
+        assert!(
+            at_hall
+                .iter()
+                .all(|n| n.hall.is_none() || n.hall.as_deref() == Some("chengguan"))
+        );
+        // Ten years on, every notice has ended and none is shown.
+        r.set_today(NaiveDate::from_ymd_opt(2036, 1, 1));
+        assert!(r.notices(Some("chengguan")).expect("notices").is_empty());
+    }
+
+    #[test]
+    fn enterprise_policies_and_consultations_are_open_or_closed_by_date() {
+        let (_d, r) = demo_store();
+        for kind in [ItemKind::EnterprisePolicy, ItemKind::Consultation] {
+            let open = r
+                .list(&ListQuery {
+                    kind: Some(kind),
+                    status: Some(StatusFilter::Current),
+                    ..Default::default()
+                })
+                .expect("list");
+            let closed = r
+                .list(&ListQuery {
+                    kind: Some(kind),
+                    status: Some(StatusFilter::Ended),
+                    ..Default::default()
+                })
+                .expect("list");
+            assert!(!open.is_empty() && !closed.is_empty(), "{kind:?}");
+            assert!(
+                open.iter()
+                    .all(|i| i.end_date.is_some_and(|e| e >= today()))
+            );
+            assert!(
+                closed
+                    .iter()
+                    .all(|i| i.end_date.is_some_and(|e| e < today()))
+            );
+        }
+    }
+}

@@ -490,11 +490,17 @@ impl ContentReader {
         self.today = today;
     }
 
+    /// The kiosk's local date (halls work in local time: a UTC date would be
+    /// yesterday until 08:00 in China), never earlier than the day this
+    /// content was applied.
     pub fn today(&self) -> NaiveDate {
         self.today.unwrap_or_else(|| {
-            Utc::now()
-                .date_naive()
-                .max(self.record.applied_at.date_naive())
+            let applied = self
+                .record
+                .applied_at
+                .with_timezone(&chrono::Local)
+                .date_naive();
+            chrono::Local::now().date_naive().max(applied)
         })
     }
 
