@@ -1,1 +1,363 @@
-fn main() {}
+//! `kiosk-app`: runs the kiosk UI, renders pages headless, makes PIN hashes.
+
+use std::io::BufRead;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::rc::Rc;
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, Parser, Subcommand};
+use kiosk_app::background::Spawner;
+use kiosk_app::config::AppConfig;
+use kiosk_app::printing::{NoPrinter, Printer, RecordingPrinter};
+use kiosk_app::{AppContext, app, scenes, screenshot};
+use kiosk_content::ContentReader;
+use slint::ComponentHandle;
+
+/// Touch UI of the government-disclosure kiosk (政务公开体验区一体机).
+///
+/// Without a subcommand it opens the kiosk window: on a desktop through
+/// winit (X11), on a Pi through Linux KMS (set SLINT_BACKEND=linuxkms).
+/// Content is read from a store written by kiosk-sync (--data-dir), or from
+/// the built-in demo county (--demo).
+#[derive(Parser)]
+#[command(version, about, long_about)]
+struct Cli {
+    #[command(flatten)]
+    source: Source,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Args, Clone)]
+struct Source {
+    /// Show the built-in demo county (示范县), built into a temporary store.
+    #[arg(long, global = true, conflicts_with = "data_dir")]
+    demo: bool,
+    /// The kiosk's data directory (the one kiosk-sync writes, holding content/).
+    #[arg(long, global = true, value_name = "DIR", env = "KIOSK_DATA_DIR")]
+    data_dir: Option<PathBuf>,
+    /// Configuration file (TOML): hall, village, idle timeout, control socket,
+    /// staff PIN hash, printer... With --demo and no --config, the demo
+    /// configuration is used (staff PIN 246810).
+    #[arg(long, global = true, value_name = "FILE", env = "KIOSK_APP_CONFIG")]
+    config: Option<PathBuf>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Render pages to PNG without a display (software renderer).
+    Screenshot(ShotArgs),
+    /// Read a staff PIN from stdin and print its argon2 hash for the config
+    /// (`staff_pin_hash`).
+    HashPin,
+}
+
+#[derive(Args)]
+struct ShotArgs {
+    /// Page to render (see --list), e.g. home, search, guide, progress-result.
+    #[arg(long, required_unless_present_any = ["all", "list"])]
+    page: Option<String>,
+    /// Item id for detail pages (policy, guide, interpretation, ...).
+    #[arg(long)]
+    id: Option<String>,
+    /// Output PNG file.
+    #[arg(long, required_unless_present_any = ["all", "list"])]
+    out: Option<PathBuf>,
+    /// Window size in pixels.
+    #[arg(long, default_value = "1080x1920", value_parser = parse_size)]
+    size: (u32, u32),
+    /// Big-text mode.
+    #[arg(long)]
+    big_text: bool,
+    /// High-contrast mode.
+    #[arg(long)]
+    high_contrast: bool,
+    /// Render every page at 1080x1920, plus home and a guide at 1920x1080,
+    /// 1280x800, in big-text and in high-contrast mode, into --out-dir.
+    #[arg(long, requires = "out_dir")]
+    all: bool,
+    /// Folder for --all.
+    #[arg(long)]
+    out_dir: Option<PathBuf>,
+    /// List the page names.
+    #[arg(long)]
+    list: bool,
+}
+
+fn parse_size(s: &str) -> Result<(u32, u32), String> {
+    let (w, h) = s
+        .split_once(['x', 'X'])
+        .ok_or_else(|| format!("`{s}`: write the size as WIDTHxHEIGHT, e.g. 1080x1920"))?;
+    let w: u32 = w
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{s}`: width is not a number"))?;
+    let h: u32 = h
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{s}`: height is not a number"))?;
+    if !(200..=8000).contains(&w) || !(200..=8000).contains(&h) {
+        return Err(format!(
+            "`{s}`: each side must be between 200 and 8000 pixels"
+        ));
+    }
+    Ok((w, h))
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let result = match &cli.command {
+        None => run(&cli.source),
+        Some(Command::Screenshot(args)) => shoot(&cli.source, args),
+        Some(Command::HashPin) => hash_pin(),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("kiosk-app: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn load_config(source: &Source) -> Result<AppConfig> {
+    Ok(match &source.config {
+        Some(path) => AppConfig::load(path)?,
+        None if source.demo => AppConfig::demo(),
+        None => AppConfig::default(),
+    })
+}
+
+/// The content to show: the demo in a temporary store, or a data directory.
+fn open_content(source: &Source) -> Result<(ContentReader, PathBuf, Option<tempfile::TempDir>)> {
+    if source.demo {
+        let dir = tempfile::Builder::new()
+            .prefix("kiosk-demo-")
+            .tempdir()
+            .context("creating a temporary folder for the demo store")?;
+        let reader =
+            kiosk_content::demo::open_demo(dir.path()).context("building the demo content")?;
+        return Ok((reader, dir.path().to_path_buf(), Some(dir)));
+    }
+    let Some(dir) = &source.data_dir else {
+        bail!(
+            "say where the content is: --data-dir DIR (the folder kiosk-sync writes), or --demo for the demo county"
+        );
+    };
+    if !dir.is_dir() {
+        bail!(
+            "data directory {} does not exist; give the folder kiosk-sync writes (it holds content/), or use --demo",
+            dir.display()
+        );
+    }
+    let reader = ContentReader::open(dir)
+        .with_context(|| format!("opening the content store in {}", dir.display()))?;
+    Ok((reader, dir.clone(), None))
+}
+
+fn run(source: &Source) -> Result<()> {
+    let config = load_config(source)?;
+    // Without content the kiosk still starts: it says so on screen and
+    // waits for kiosk-sync to apply some (a village station's first boot).
+    let opened = open_content(source);
+    let (reader, data_dir, _demo_dir) = match opened {
+        Ok(x) => x,
+        Err(e) if source.data_dir.as_deref().is_some_and(Path::is_dir) => {
+            let dir = source.data_dir.clone().unwrap_or_default();
+            tracing::error!("{e:#}");
+            return wait_for_content(&dir, config, &format!("{e:#}"));
+        }
+        Err(e) => return Err(e),
+    };
+    start(reader, data_dir, config)
+}
+
+fn printer_from(config: &AppConfig) -> Box<dyn Printer> {
+    if config.hardware.is_some() {
+        tracing::warn!(
+            "[hardware] is configured, but this build has no printer driver yet; printing is off"
+        );
+    }
+    Box::new(NoPrinter)
+}
+
+fn start(reader: ContentReader, data_dir: PathBuf, config: AppConfig) -> Result<()> {
+    let printer = printer_from(&config);
+    let ctx = AppContext::new(reader, data_dir, config, Spawner::threads(), printer);
+    let win = app::build(&ctx)
+        .context("creating the window (is there a display? on a Pi set SLINT_BACKEND=linuxkms)")?;
+    win.run().context("running the UI")?;
+    drop(win);
+    Ok(())
+}
+
+/// Shows "no content yet" and polls the store until content appears.
+fn wait_for_content(dir: &Path, config: AppConfig, reason: &str) -> Result<()> {
+    use kiosk_app::{AttractAdapter, Nav};
+    let win = kiosk_app::MainWindow::new().context("creating the window")?;
+    let nav = win.global::<Nav>();
+    nav.set_site_title(kiosk_app::strings::NO_CONTENT.into());
+    nav.set_hall_name(kiosk_app::strings::NO_CONTENT_HINT.into());
+    win.global::<AttractAdapter>()
+        .set_notices(slint::ModelRc::new(slint::VecModel::from(vec![
+            slint::SharedString::from(reason),
+        ])));
+    let timer = slint::Timer::default();
+    let weak = win.as_weak();
+    let dir = dir.to_path_buf();
+    let config = Rc::new(std::cell::RefCell::new(Some(config)));
+    let ctx_slot: Rc<std::cell::RefCell<Option<Rc<AppContext>>>> = Rc::default();
+    timer.start(
+        slint::TimerMode::Repeated,
+        std::time::Duration::from_secs(5),
+        {
+            let ctx_slot = ctx_slot.clone();
+            move || {
+                if ctx_slot.borrow().is_some() {
+                    return;
+                }
+                if let (Ok(reader), Some(win)) = (ContentReader::open(&dir), weak.upgrade()) {
+                    let Some(config) = config.borrow_mut().take() else {
+                        return;
+                    };
+                    tracing::info!("content appeared in {}; starting", dir.display());
+                    let printer = printer_from(&config);
+                    let ctx =
+                        AppContext::new(reader, dir.clone(), config, Spawner::threads(), printer);
+                    app::setup(&win, &ctx);
+                    *ctx_slot.borrow_mut() = Some(ctx);
+                }
+            }
+        },
+    );
+    win.run().context("running the UI")?;
+    Ok(())
+}
+
+fn shoot(source: &Source, args: &ShotArgs) -> Result<()> {
+    if args.list {
+        println!("{}", scenes::ALL.join("\n"));
+        return Ok(());
+    }
+    let config = load_config(source)?;
+    let (reader, data_dir, _demo_dir) = open_content(source)?;
+    screenshot::install()?;
+    let printer: Box<dyn Printer> = Box::new(RecordingPrinter::default());
+    let ctx = AppContext::new(reader, data_dir, config, Spawner::inline(), printer);
+    let win = app::build(&ctx).context("creating the headless window")?;
+    win.show().context("showing the headless window")?;
+    let shots: Vec<(String, String, (u32, u32), bool, bool)> = if args.all {
+        let mut v: Vec<_> = scenes::ALL
+            .iter()
+            .map(|s| {
+                (
+                    format!("{s}.png"),
+                    s.to_string(),
+                    (1080, 1920),
+                    false,
+                    false,
+                )
+            })
+            .collect();
+        for s in ["home", "guide", "search", "progress-result", "map-place"] {
+            v.push((
+                format!("{s}-1920x1080.png"),
+                s.into(),
+                (1920, 1080),
+                false,
+                false,
+            ));
+        }
+        for s in ["home", "guide"] {
+            v.push((
+                format!("{s}-1280x800.png"),
+                s.into(),
+                (1280, 800),
+                false,
+                false,
+            ));
+            v.push((
+                format!("{s}-big-text.png"),
+                s.into(),
+                (1080, 1920),
+                true,
+                false,
+            ));
+        }
+        v.push((
+            "home-big-text-1920x1080.png".into(),
+            "home".into(),
+            (1920, 1080),
+            true,
+            false,
+        ));
+        v.push((
+            "guide-high-contrast.png".into(),
+            "guide".into(),
+            (1080, 1920),
+            false,
+            true,
+        ));
+        v.push((
+            "home-high-contrast.png".into(),
+            "home".into(),
+            (1080, 1920),
+            false,
+            true,
+        ));
+        v
+    } else {
+        let page = args.page.clone().unwrap_or_default();
+        let out = args.out.clone().unwrap_or_default();
+        vec![(
+            out.display().to_string(),
+            page,
+            args.size,
+            args.big_text,
+            args.high_contrast,
+        )]
+    };
+    if let Some(dir) = &args.out_dir {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    for (file, scene, (w, h), big, contrast) in shots {
+        let path = match &args.out_dir {
+            Some(dir) if args.all => dir.join(&file),
+            _ => PathBuf::from(&file),
+        };
+        screenshot::set_size(w, h);
+        kiosk_app::pages::clear_all(&win, &ctx);
+        scenes::enter(&win, &ctx, &scene, args.id.as_deref())?;
+        let theme = win.global::<kiosk_app::Theme>();
+        theme.set_big_text(big);
+        theme.set_high_contrast(contrast);
+        let img = screenshot::render().context("rendering (the window has no size)")?;
+        screenshot::save(&img, &path)?;
+        println!("{}", path.display());
+    }
+    Ok(())
+}
+
+fn hash_pin() -> Result<()> {
+    eprintln!("Type the staff PIN (digits) and press Enter:");
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .context("reading the PIN from stdin")?;
+    let pin = line.trim();
+    if pin.len() < 4 || !pin.chars().all(|c| c.is_ascii_digit()) {
+        bail!("a staff PIN is 4 to 12 digits (it is typed on the kiosk's digit pad)");
+    }
+    let hash =
+        kiosk_app::pin::hash_pin(pin).map_err(|e| anyhow::anyhow!("hashing the PIN: {e}"))?;
+    println!("staff_pin_hash = \"{hash}\"");
+    Ok(())
+}

@@ -1,0 +1,210 @@
+//! The app's TOML configuration (`kiosk-app --config FILE`). Every field has
+//! a default that works for `--demo`; an unknown or mistyped field is an
+//! error that names the file, the line and the field.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+/// The demo configuration: used with `--demo` when no `--config` is given.
+/// Its staff PIN is 246810.
+pub const DEMO_CONFIG: &str = include_str!("../demo-config.toml");
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AppConfig {
+    /// Hall id from the bundle (`[[halls]] id`): the hall this kiosk stands
+    /// in. Empty: the bundle's first hall.
+    pub hall: String,
+    /// Village id for a village station (村务公开 shows this village).
+    /// Empty: the village page lets residents pick.
+    pub village: String,
+    /// Seconds without a touch before the kiosk clears every input and
+    /// returns to the attract screen.
+    pub idle_timeout_secs: u64,
+    /// Seconds on the attract screen before the screen dims.
+    pub dim_after_secs: u64,
+    /// Start in big-text mode (and return to it after each resident).
+    pub big_text: bool,
+    /// Start in high-contrast mode (and return to it after each resident).
+    pub high_contrast: bool,
+    /// The sync daemon's control socket.
+    pub control_socket: PathBuf,
+    /// Where staff "导入U盘" imports from (a mounted USB stick).
+    pub usb_import_dir: PathBuf,
+    /// argon2 PHC hash of the staff PIN (`kiosk-app hash-pin` makes one).
+    /// Empty: the staff panel cannot be opened.
+    pub staff_pin_hash: String,
+    /// Wrong PINs in a row before the PIN page locks.
+    pub pin_max_failures: u32,
+    /// How long the PIN page stays locked.
+    pub pin_lockout_secs: u64,
+    /// Letters printed before the digits of a case number on the 受理回执
+    /// (`SFX20261102001`): residents type only the digits.
+    pub case_prefix: String,
+    /// How often the app looks for content applied by the sync daemon.
+    pub content_poll_secs: u64,
+    /// Printer, backlight, motion sensor: handed to kiosk-hardware as is.
+    pub hardware: Option<toml::Table>,
+}
+
+impl Default for AppConfig {
+    fn default() -> Self {
+        AppConfig {
+            hall: String::new(),
+            village: String::new(),
+            idle_timeout_secs: 90,
+            dim_after_secs: 120,
+            big_text: false,
+            high_contrast: false,
+            control_socket: PathBuf::from(kiosk_content::control::DEFAULT_SOCKET),
+            usb_import_dir: PathBuf::from("/media/kiosk-usb"),
+            staff_pin_hash: String::new(),
+            pin_max_failures: 5,
+            pin_lockout_secs: 300,
+            case_prefix: "SFX".into(),
+            content_poll_secs: 2,
+            hardware: None,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("config file {path}: {source}; check the path given with --config")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("config file {path}: {message}")]
+    Parse { path: PathBuf, message: String },
+    #[error("config file {path}: field `{field}`: {message}")]
+    Field {
+        path: PathBuf,
+        field: &'static str,
+        message: String,
+    },
+}
+
+impl AppConfig {
+    pub fn load(path: &Path) -> Result<AppConfig, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Self::parse(&text, path)
+    }
+
+    /// Parses config text; `path` only names the source in errors.
+    pub fn parse(text: &str, path: &Path) -> Result<AppConfig, ConfigError> {
+        let cfg: AppConfig = toml::from_str(text).map_err(|e| ConfigError::Parse {
+            path: path.to_path_buf(),
+            message: e.to_string().trim().to_string(),
+        })?;
+        cfg.validate(path)?;
+        Ok(cfg)
+    }
+
+    fn validate(&self, path: &Path) -> Result<(), ConfigError> {
+        let field = |field, message: &str| ConfigError::Field {
+            path: path.to_path_buf(),
+            field,
+            message: message.into(),
+        };
+        if self.idle_timeout_secs < 10 {
+            return Err(field(
+                "idle_timeout_secs",
+                "must be at least 10 seconds, or residents are sent away mid-read",
+            ));
+        }
+        if self.dim_after_secs == 0 {
+            return Err(field("dim_after_secs", "must be at least 1 second"));
+        }
+        if self.pin_max_failures == 0 {
+            return Err(field("pin_max_failures", "must be at least 1"));
+        }
+        if self.content_poll_secs == 0 {
+            return Err(field("content_poll_secs", "must be at least 1 second"));
+        }
+        if !self.staff_pin_hash.is_empty()
+            && argon2::PasswordHash::new(&self.staff_pin_hash).is_err()
+        {
+            return Err(field(
+                "staff_pin_hash",
+                "is not an argon2 PHC string ($argon2id$v=19$...); make one with `kiosk-app hash-pin`",
+            ));
+        }
+        if !self.case_prefix.chars().all(|c| c.is_ascii_alphanumeric()) {
+            return Err(field(
+                "case_prefix",
+                "may hold only ASCII letters and digits",
+            ));
+        }
+        Ok(())
+    }
+
+    pub fn idle_timeout(&self) -> Duration {
+        Duration::from_secs(self.idle_timeout_secs)
+    }
+
+    pub fn dim_after(&self) -> Duration {
+        Duration::from_secs(self.dim_after_secs)
+    }
+
+    pub fn demo() -> AppConfig {
+        // The embedded demo config is checked by a unit test.
+        Self::parse(DEMO_CONFIG, Path::new("<built-in demo config>")).unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_demo_config_parses_and_has_a_pin() {
+        let cfg =
+            AppConfig::parse(DEMO_CONFIG, Path::new("demo-config.toml")).expect("demo config");
+        assert!(!cfg.staff_pin_hash.is_empty());
+        assert_eq!(cfg.hall, "chengguan");
+    }
+
+    #[test]
+    fn an_empty_file_gives_the_defaults() {
+        assert_eq!(
+            AppConfig::parse("", Path::new("x.toml")).expect("parse"),
+            AppConfig::default()
+        );
+    }
+
+    #[test]
+    fn a_misspelt_field_is_named_with_its_line() {
+        let err = AppConfig::parse(
+            "hall = \"chengguan\"\nidle_timout_secs = 30\n",
+            Path::new("/etc/kiosk/app.toml"),
+        )
+        .expect_err("typo");
+        let msg = err.to_string();
+        assert!(msg.contains("/etc/kiosk/app.toml"), "{msg}");
+        assert!(msg.contains("idle_timout_secs"), "{msg}");
+        assert!(msg.contains("line 2"), "{msg}");
+    }
+
+    #[test]
+    fn a_bad_value_is_named() {
+        let err = AppConfig::parse("idle_timeout_secs = 3\n", Path::new("app.toml"))
+            .expect_err("too short");
+        assert!(err.to_string().contains("idle_timeout_secs"));
+        let err = AppConfig::parse("staff_pin_hash = \"246810\"\n", Path::new("app.toml"))
+            .expect_err("not a hash");
+        assert!(err.to_string().contains("staff_pin_hash"));
+        assert!(err.to_string().contains("hash-pin"));
+    }
+
+    #[test]
+    fn a_missing_file_says_which() {
+        let err = AppConfig::load(Path::new("/nonexistent/kiosk.toml")).expect_err("missing");
+        assert!(err.to_string().contains("/nonexistent/kiosk.toml"));
+    }
+}

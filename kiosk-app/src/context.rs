@@ -1,0 +1,125 @@
+//! Everything the page controllers share: the content reader, the config,
+//! the printer, navigation, idle state and each page's own state.
+
+use std::cell::{Cell, RefCell};
+use std::path::PathBuf;
+use std::rc::{Rc, Weak};
+
+use kiosk_content::{ContentReader, Hall};
+use slint::ComponentHandle;
+
+use crate::MainWindow;
+use crate::background::Spawner;
+use crate::config::AppConfig;
+use crate::idle::IdleMachine;
+use crate::images::ImageCache;
+use crate::nav::Navigator;
+use crate::pages;
+use crate::pin::{PinGate, SecretTaps};
+use crate::printing::Printer;
+
+pub struct AppContext {
+    /// The current content generation. Read-only; `kiosk-sync` writes it.
+    pub content: RefCell<ContentReader>,
+    pub data_dir: PathBuf,
+    pub config: AppConfig,
+    pub spawner: Spawner,
+    pub printer: Box<dyn Printer>,
+    pub images: RefCell<ImageCache>,
+    pub nav: RefCell<Navigator>,
+    pub idle: RefCell<IdleMachine>,
+    pub pin: RefCell<PinGate>,
+    pub taps: RefCell<SecretTaps>,
+    /// Bumped on every navigation: scroll panes go back to the top.
+    pub visit: Cell<i32>,
+    pub timers: Timers,
+    pub search: RefCell<pages::search::SearchState>,
+    pub list: RefCell<pages::list::ListState>,
+    pub guide: RefCell<pages::guide::GuideState>,
+    pub progress: RefCell<pages::progress::ProgressState>,
+    pub map: RefCell<pages::map::MapState>,
+    pub hall: RefCell<pages::hall::HallState>,
+    pub catalog: RefCell<pages::catalog::CatalogState>,
+    pub village: RefCell<pages::village::VillageState>,
+    pub staff: RefCell<pages::staff::StaffState>,
+}
+
+#[derive(Default)]
+pub struct Timers {
+    pub idle: slint::Timer,
+    pub dim: slint::Timer,
+    pub refresh: slint::Timer,
+    pub printer: slint::Timer,
+}
+
+impl AppContext {
+    pub fn new(
+        content: ContentReader,
+        data_dir: PathBuf,
+        config: AppConfig,
+        spawner: Spawner,
+        printer: Box<dyn Printer>,
+    ) -> Rc<AppContext> {
+        let pin = PinGate::new(
+            &config.staff_pin_hash,
+            config.pin_max_failures,
+            std::time::Duration::from_secs(config.pin_lockout_secs),
+        );
+        Rc::new(AppContext {
+            content: RefCell::new(content),
+            data_dir,
+            spawner,
+            printer,
+            images: RefCell::default(),
+            nav: RefCell::default(),
+            idle: RefCell::default(),
+            pin: RefCell::new(pin),
+            taps: RefCell::default(),
+            visit: Cell::new(0),
+            timers: Timers::default(),
+            search: RefCell::default(),
+            list: RefCell::default(),
+            guide: RefCell::default(),
+            progress: RefCell::default(),
+            map: RefCell::default(),
+            hall: RefCell::default(),
+            catalog: RefCell::default(),
+            village: RefCell::default(),
+            staff: RefCell::default(),
+            config,
+        })
+    }
+
+    /// The hall this kiosk stands in: the configured one, else the first.
+    pub fn hall(&self) -> Option<Hall> {
+        let content = self.content.borrow();
+        let bundle = content.bundle();
+        bundle
+            .hall(&self.config.hall)
+            .or_else(|| bundle.halls.first())
+            .cloned()
+    }
+}
+
+/// A weak handle on the window and the context, for UI callbacks and
+/// timers (strong ones would keep both alive forever).
+#[derive(Clone)]
+pub struct Handle {
+    win: slint::Weak<MainWindow>,
+    ctx: Weak<AppContext>,
+}
+
+impl Handle {
+    pub fn new(win: &MainWindow, ctx: &Rc<AppContext>) -> Handle {
+        Handle {
+            win: win.as_weak(),
+            ctx: Rc::downgrade(ctx),
+        }
+    }
+
+    pub fn run(&self, f: impl FnOnce(&MainWindow, &Rc<AppContext>)) {
+        if let (Some(win), Some(ctx)) = (self.win.upgrade(), self.ctx.upgrade()) {
+            f(&win, &ctx);
+        }
+    }
+}

@@ -1,0 +1,26 @@
+//! `kiosk-app`: the touch UI of the government-disclosure kiosk.
+//!
+//! The UI is Slint (`ui/`); its `global` adapters are the only contract
+//! with this crate. [`app`] wires the window, [`pages`] holds one controller
+//! per page, and everything else is plain Rust the controllers use. See
+//! ARCHITECTURE-app.md.
+
+slint::include_modules!();
+
+pub mod app;
+pub mod background;
+pub mod config;
+pub mod context;
+pub mod idle;
+pub mod images;
+pub mod nav;
+pub mod pages;
+pub mod pin;
+pub mod printing;
+pub mod qr;
+pub mod scenes;
+pub mod screenshot;
+pub mod strings;
+pub mod text;
+
+pub use context::AppContext;
