@@ -129,10 +129,10 @@ fn abstract_addr(_name: &str) -> Option<SocketAddr> {
 /// The ping interval: half of `$WATCHDOG_USEC`, or None when the watchdog
 /// is off or meant for another process (`$WATCHDOG_PID`).
 pub fn watchdog_interval(env: impl Fn(&str) -> Option<String>) -> Option<Duration> {
-    if let Some(pid) = env("WATCHDOG_PID") {
-        if pid.trim().parse::<u32>().ok() != Some(std::process::id()) {
-            return None;
-        }
+    if let Some(pid) = env("WATCHDOG_PID")
+        && pid.trim().parse::<u32>().ok() != Some(std::process::id())
+    {
+        return None;
     }
     let usec: u64 = env("WATCHDOG_USEC")?.trim().parse().ok()?;
     if usec == 0 {

@@ -276,10 +276,7 @@ fn read_reply(
     let mut reply = Vec::new();
     let mut deadline = Instant::now() + limit;
     let mut buf = [0u8; 64];
-    loop {
-        let Some(remaining) = deadline.checked_duration_since(Instant::now()) else {
-            break;
-        };
+    while let Some(remaining) = deadline.checked_duration_since(Instant::now()) {
         if remaining.is_zero() {
             break;
         }

@@ -174,7 +174,7 @@ impl Raster {
     /// Appends rows in `GS v 0` layout; `width` must match this raster's.
     pub fn append_rows(&mut self, width: u32, rows: &[u8]) -> Result<(), RasterError> {
         let stride = stride_of(width);
-        if width != self.width || stride == 0 || rows.len() % stride != 0 {
+        if width != self.width || stride == 0 || !rows.len().is_multiple_of(stride) {
             return Err(RasterError::WrongLength {
                 width,
                 height: 0,

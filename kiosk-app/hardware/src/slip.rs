@@ -671,10 +671,11 @@ fn wrap(chars: &[(char, i64)], max: i64) -> Vec<Vec<(char, i64)>> {
         // does not start with a closing mark and the old one does not end
         // with an opening mark.
         let mut carry: Vec<std::ops::Range<usize>> = Vec::new();
-        if no_line_start(first) && line.len() >= 2 {
-            if let Some(prev) = line.pop() {
-                carry.push(prev);
-            }
+        if no_line_start(first)
+            && line.len() >= 2
+            && let Some(prev) = line.pop()
+        {
+            carry.push(prev);
         }
         while line.len() >= 2
             && line

@@ -19,11 +19,14 @@ fn at(day: u32, hour: u32, minute: u32) -> NaiveDateTime {
 }
 
 fn policy() -> BacklightPolicy {
-    let mut hours = OpeningHours::default();
-    hours.fri = vec![
-        "08:30-12:00".parse().expect("range"),
-        "13:30-17:30".parse().expect("range"),
-    ];
+    // Friday with a lunch break; the other weekdays as by default.
+    let hours = OpeningHours {
+        fri: vec![
+            "08:30-12:00".parse().expect("range"),
+            "13:30-17:30".parse().expect("range"),
+        ],
+        ..OpeningHours::default()
+    };
     BacklightPolicy {
         hours,
         dim_after: Duration::from_secs(120),
