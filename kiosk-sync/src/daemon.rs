@@ -1,22 +1,54 @@
 //! The kiosk's sync service: polls with jittered exponential backoff,
 //! tells systemd it is ready and alive (`Type=notify`, watchdog), and
 //! answers the app on a local control socket (status, sync now, import,
-//! revert). All store writes happen on one worker thread.
+//! revert).
+//!
+//! Threads:
+//! - the main thread is the **worker**: it runs every job (scheduled poll,
+//!   sync now, USB import, revert) one after another, so it is the only
+//!   writer of the store and of `sync-state.json`;
+//! - the **control** thread accepts connections on the control socket and
+//!   answers each on a short-lived thread of its own (at most
+//!   [`MAX_CLIENTS`] at once), so a slow or silent client never blocks
+//!   another, and `status` answers while an update runs;
+//! - the **watchdog** thread (only with `WATCHDOG_USEC`) sends `WATCHDOG=1`
+//!   every half interval while the worker is healthy: idle and ticking, or
+//!   busy with a job for less than [`MAX_JOB`]. A long apply therefore does
+//!   not get the service killed, but a hung one does.
 
-use std::os::unix::net::{UnixDatagram, UnixListener};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use kiosk_content::control::{self, ControlRequest, ControlResponse, SyncStatus};
 use serde::Deserialize;
+use std::os::unix::net::{UnixDatagram, UnixListener, UnixStream};
 use tracing::{error, info, warn};
 
-use crate::pull::{PullResult, Source, pull};
-use crate::state::{Clock, SyncState, SystemClock};
+use crate::pull::{DataDir, PullResult, Source, SyncError, install_root, pull};
+use crate::state::{SyncState, SystemClock};
 use crate::store::StoreApplier;
+
+/// How long one job may run before the watchdog stops vouching for the
+/// worker (systemd then restarts the service; partial downloads survive).
+/// Generous: applying 100,000 documents takes minutes on a Pi.
+pub const MAX_JOB: Duration = Duration::from_secs(3600);
+
+/// The idle worker wakes at least this often (its heartbeat).
+const IDLE_TICK: Duration = Duration::from_secs(1);
+
+/// An idle worker whose heartbeat is older than this is considered stuck.
+const STALE_HEARTBEAT: Duration = Duration::from_secs(30);
+
+/// Control connections served at the same time.
+pub const MAX_CLIENTS: usize = 8;
+
+/// How long a `revert` waits for a running update before giving up
+/// (nothing is changed then).
+const REVERT_WAIT: Duration = Duration::from_secs(20);
 
 #[derive(Debug, thiserror::Error)]
 pub enum DaemonError {
@@ -48,6 +80,9 @@ pub struct DaemonConfig {
     pub max_backoff_secs: u64,
     #[serde(default = "default_socket")]
     pub control_socket: PathBuf,
+    /// The file this was read from (for error messages).
+    #[serde(skip)]
+    pub config_path: PathBuf,
 }
 
 fn default_poll() -> u64 {
@@ -64,26 +99,76 @@ fn default_socket() -> PathBuf {
 }
 
 impl DaemonConfig {
+    /// Read and check the config file. Every error names the file and the
+    /// key. (Whether the root file can be trusted is checked by [`run`],
+    /// which needs the data directory.)
     pub fn load(path: &Path) -> Result<DaemonConfig, DaemonError> {
+        let err = |message: String| DaemonError::Config {
+            path: path.to_path_buf(),
+            message,
+        };
         let text = std::fs::read_to_string(path).map_err(|source| DaemonError::Io {
             path: path.to_path_buf(),
             source,
         })?;
-        let cfg: DaemonConfig = toml::from_str(&text).map_err(|e| DaemonError::Config {
-            path: path.to_path_buf(),
-            message: format!("{e}(see kiosk-sync/ARCHITECTURE-sync.md for the keys)"),
+        let mut cfg: DaemonConfig = toml::from_str(&text).map_err(|e| {
+            err(format!(
+                "{}\n(the keys are repo_url, data_dir, root, poll_interval_secs, min_backoff_secs, max_backoff_secs, control_socket; see kiosk-sync/ARCHITECTURE-sync.md)",
+                e.to_string().trim_end()
+            ))
         })?;
-        if cfg.poll_interval_secs == 0
-            || cfg.min_backoff_secs == 0
-            || cfg.max_backoff_secs < cfg.min_backoff_secs
-        {
-            return Err(DaemonError::Config {
-                path: path.to_path_buf(),
-                message: "poll_interval_secs and min_backoff_secs must be > 0 and max_backoff_secs >= min_backoff_secs".into(),
-            });
+        cfg.config_path = path.to_path_buf();
+        if cfg.poll_interval_secs == 0 {
+            return Err(err(
+                "poll_interval_secs = 0: must be at least 1 (seconds between checks)".into(),
+            ));
+        }
+        if cfg.min_backoff_secs == 0 {
+            return Err(err(
+                "min_backoff_secs = 0: must be at least 1 (seconds before the first retry)".into(),
+            ));
+        }
+        if cfg.max_backoff_secs < cfg.min_backoff_secs {
+            return Err(err(format!(
+                "max_backoff_secs = {} is below min_backoff_secs = {}; it must be at least as long",
+                cfg.max_backoff_secs, cfg.min_backoff_secs
+            )));
+        }
+        if !cfg.repo_url.is_empty() {
+            check_repo_url(&cfg.repo_url)
+                .map_err(|m| err(format!("repo_url = \"{}\": {m}", cfg.repo_url)))?;
+        }
+        if cfg.data_dir.as_os_str().is_empty() {
+            return Err(err(
+                "data_dir is empty; give a directory such as /var/lib/kiosk".into(),
+            ));
         }
         Ok(cfg)
     }
+
+    fn config_error(&self, message: String) -> DaemonError {
+        DaemonError::Config {
+            path: self.config_path.clone(),
+            message,
+        }
+    }
+
+    fn repo(&self) -> Option<&str> {
+        (!self.repo_url.is_empty()).then_some(self.repo_url.as_str())
+    }
+}
+
+fn check_repo_url(url: &str) -> Result<(), String> {
+    let parsed = reqwest::Url::parse(url).map_err(|e| {
+        format!("not a URL ({e}); write it in full, e.g. \"https://zwgk.example.gov.cn/kiosk-repo/\", or \"\" for USB only")
+    })?;
+    if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
+        return Err(
+            "must be an http:// or https:// URL with a host (a USB stick is imported, not configured)"
+                .into(),
+        );
+    }
+    Ok(())
 }
 
 /// Delay before the next attempt. `jitter` is a random number in [0, 1):
@@ -100,6 +185,14 @@ pub fn next_delay(cfg: &DaemonConfig, failures: u32, jitter: f64) -> Duration {
     Duration::from_secs_f64(cap / 2.0 + cap / 2.0 * jitter)
 }
 
+/// The previous generation (kept for revert), from the store's
+/// `content/current.json` (layout in ARCHITECTURE.md, "Store layout").
+fn previous_generation(data_dir: &Path) -> Option<u64> {
+    let bytes = std::fs::read(data_dir.join("content").join("current.json")).ok()?;
+    let v: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+    v.get("previous")?.get("generation")?.as_u64()
+}
+
 /// Status as the app's staff panel shows it.
 pub fn collect_status(data_dir: &Path, repo_url: Option<&str>, busy: bool) -> SyncStatus {
     let st = SyncState::load(data_dir);
@@ -109,7 +202,10 @@ pub fn collect_status(data_dir: &Path, repo_url: Option<&str>, busy: bool) -> Sy
         last_error: st.last_error.clone(),
         next_attempt: st.next_attempt,
         busy,
-        repository_url: repo_url.map(str::to_string).or(st.last_channel.clone()),
+        repository_url: repo_url
+            .filter(|u| !u.is_empty())
+            .map(str::to_string)
+            .or(st.last_channel.clone()),
         ..SyncStatus::default()
     };
     if let Ok(reader) = kiosk_content::ContentReader::open(data_dir) {
@@ -118,18 +214,9 @@ pub fn collect_status(data_dir: &Path, repo_url: Option<&str>, busy: bool) -> Sy
         s.bundle_version = Some(g.bundle_version);
         s.content_published_at = g.published_at;
         s.content_applied_at = Some(g.applied_at);
+        s.previous_generation = previous_generation(data_dir);
     }
     s
-}
-
-enum Job {
-    Sync,
-    Import(PathBuf),
-    Revert(mpsc::Sender<ControlResponse>),
-}
-
-struct Shared {
-    busy: bool,
 }
 
 /// sd_notify without libsystemd: one datagram to `$NOTIFY_SOCKET`.
@@ -153,186 +240,607 @@ pub fn sd_notify(msg: &str) {
     }
 }
 
+/// Half of `$WATCHDOG_USEC` (as `sd_watchdog_enabled` reads it: only if
+/// `$WATCHDOG_PID` is unset or names this process).
 fn watchdog_interval() -> Option<Duration> {
-    let usec: u64 = std::env::var("WATCHDOG_USEC").ok()?.parse().ok()?;
+    if let Ok(pid) = std::env::var("WATCHDOG_PID")
+        && pid.trim().parse::<u32>().ok() != Some(std::process::id())
+    {
+        return None;
+    }
+    let usec: u64 = std::env::var("WATCHDOG_USEC").ok()?.trim().parse().ok()?;
+    if usec == 0 {
+        return None;
+    }
     Some(Duration::from_micros(usec / 2).max(Duration::from_millis(100)))
 }
 
-/// Run until killed.
-pub fn run(cfg: DaemonConfig) -> Result<(), DaemonError> {
-    std::fs::create_dir_all(&cfg.data_dir).map_err(|source| DaemonError::Io {
-        path: cfg.data_dir.clone(),
-        source,
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum JobKind {
+    Sync,
+    Import,
+    Revert,
+}
+
+enum Job {
+    Sync,
+    Import(PathBuf),
+    Revert {
+        reply: mpsc::Sender<ControlResponse>,
+        /// Not started after this: the requester has given up.
+        deadline: Instant,
+    },
+}
+
+impl Job {
+    fn kind(&self) -> JobKind {
+        match self {
+            Job::Sync => JobKind::Sync,
+            Job::Import(_) => JobKind::Import,
+            Job::Revert { .. } => JobKind::Revert,
+        }
+    }
+}
+
+/// What the threads share: the job queue and what the worker is doing.
+struct Shared {
+    cfg: DaemonConfig,
+    queue: mpsc::Sender<Job>,
+    work: Mutex<Work>,
+    clients: AtomicUsize,
+}
+
+struct Work {
+    running: Option<(JobKind, Instant)>,
+    queued: usize,
+    sync_queued: bool,
+    heartbeat: Instant,
+}
+
+impl Shared {
+    fn work(&self) -> std::sync::MutexGuard<'_, Work> {
+        self.work.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Running or queued work.
+    fn busy(&self) -> bool {
+        let w = self.work();
+        w.running.is_some() || w.queued > 0
+    }
+
+    fn status(&self) -> SyncStatus {
+        collect_status(&self.cfg.data_dir, self.cfg.repo(), self.busy())
+    }
+
+    /// Queue a job for the worker. A sync while another is still queued is
+    /// merged with it (returns false).
+    fn enqueue(&self, job: Job) -> Result<bool, &'static str> {
+        let mut w = self.work();
+        let is_sync = job.kind() == JobKind::Sync;
+        if is_sync && w.sync_queued {
+            return Ok(false);
+        }
+        self.queue
+            .send(job)
+            .map_err(|_| "the sync service is shutting down")?;
+        w.queued += 1;
+        w.sync_queued |= is_sync;
+        Ok(true)
+    }
+
+    fn beat(&self) {
+        self.work().heartbeat = Instant::now();
+    }
+
+    fn start(&self, kind: JobKind, queued: bool) {
+        let mut w = self.work();
+        if queued {
+            w.queued = w.queued.saturating_sub(1);
+            if kind == JobKind::Sync {
+                w.sync_queued = false;
+            }
+        }
+        w.running = Some((kind, Instant::now()));
+    }
+
+    fn finish(&self) {
+        let mut w = self.work();
+        w.running = None;
+        w.heartbeat = Instant::now();
+    }
+
+    /// Why the worker is not healthy, if it is not.
+    fn unhealthy(&self) -> Option<String> {
+        let w = self.work();
+        match w.running {
+            Some((kind, since)) if since.elapsed() > MAX_JOB => Some(format!(
+                "{kind:?} job running for {} s (limit {} s)",
+                since.elapsed().as_secs(),
+                MAX_JOB.as_secs()
+            )),
+            Some(_) => None,
+            None if w.heartbeat.elapsed() > STALE_HEARTBEAT => Some(format!(
+                "worker idle but silent for {} s",
+                w.heartbeat.elapsed().as_secs()
+            )),
+            None => None,
+        }
+    }
+}
+
+/// Checks done before anything is bound: the data directory, the trusted
+/// root, and that no other daemon answers on the control socket.
+fn prepare(cfg: &DaemonConfig) -> Result<(), DaemonError> {
+    std::fs::create_dir_all(&cfg.data_dir).map_err(|e| {
+        cfg.config_error(format!(
+            "data_dir = \"{}\": cannot create it: {e}",
+            cfg.data_dir.display()
+        ))
     })?;
-    if let Some(parent) = cfg.control_socket.parent() {
+    let data = DataDir::new(&cfg.data_dir);
+    let trusted = data.tuf().join("root.json");
+    match (&cfg.root, trusted.exists()) {
+        (Some(root), true) if !root.exists() => warn!(
+            "root = \"{}\" does not exist; using the root already trusted in {}",
+            root.display(),
+            trusted.display()
+        ),
+        (_, true) => {}
+        (None, false) => {
+            return Err(cfg.config_error(format!(
+                "root is not set and no root is trusted yet ({} does not exist); set root = \"/etc/kiosk-sync/root.json\" to the district's root.json (from the content officer, never from a mirror)",
+                trusted.display()
+            )));
+        }
+        (Some(root), false) => {
+            install_root(&data, Some(root)).map_err(|e| {
+                let why = match e {
+                    SyncError::Io { source, .. } => source.to_string(),
+                    other => other.to_string(),
+                };
+                cfg.config_error(format!(
+                    "root = \"{}\": {why}; this kiosk trusts no root yet and cannot verify any update — put the district's root.json there (from the content officer) or fix the path",
+                    root.display()
+                ))
+            })?;
+        }
+    }
+    if UnixStream::connect(&cfg.control_socket).is_ok() {
+        return Err(cfg.config_error(format!(
+            "control_socket = \"{}\": another kiosk-sync daemon is already answering there; stop it first (systemctl stop kiosk-sync)",
+            cfg.control_socket.display()
+        )));
+    }
+    Ok(())
+}
+
+fn bind_control(cfg: &DaemonConfig) -> Result<UnixListener, DaemonError> {
+    if let Some(parent) = cfg.control_socket.parent()
+        && !parent.as_os_str().is_empty()
+    {
         let _ = std::fs::create_dir_all(parent);
     }
+    // A socket file left by a daemon that was killed.
     let _ = std::fs::remove_file(&cfg.control_socket);
-    let listener = UnixListener::bind(&cfg.control_socket).map_err(|source| DaemonError::Io {
-        path: cfg.control_socket.clone(),
-        source,
-    })?;
+    UnixListener::bind(&cfg.control_socket).map_err(|e| {
+        cfg.config_error(format!(
+            "control_socket = \"{}\": cannot listen there: {e}",
+            cfg.control_socket.display()
+        ))
+    })
+}
+
+/// Run until killed (systemd stops it with SIGTERM; every store write is
+/// atomic, so stopping at any moment is safe).
+pub fn run(cfg: DaemonConfig) -> Result<(), DaemonError> {
+    prepare(&cfg)?;
+    let listener = bind_control(&cfg)?;
     let (tx, rx) = mpsc::channel::<Job>();
-    let shared = Arc::new(Mutex::new(Shared { busy: false }));
-    {
-        let (tx, shared, cfg) = (tx.clone(), shared.clone(), cfg.clone());
-        std::thread::spawn(move || control_loop(listener, tx, shared, cfg));
-    }
-    sd_notify("READY=1\nSTATUS=waiting for the first sync");
+    let shared = Arc::new(Shared {
+        cfg: cfg.clone(),
+        queue: tx,
+        work: Mutex::new(Work {
+            running: None,
+            queued: 0,
+            sync_queued: false,
+            heartbeat: Instant::now(),
+        }),
+        clients: AtomicUsize::new(0),
+    });
+    let control = {
+        let shared = shared.clone();
+        std::thread::Builder::new()
+            .name("control".into())
+            .spawn(move || control_loop(listener, shared))
+            .map_err(|source| DaemonError::Io {
+                path: cfg.control_socket.clone(),
+                source,
+            })?
+    };
+    // Nothing is scheduled without a repository; with one, check at once.
+    record_next(&cfg.data_dir, cfg.repo().map(|_| Utc::now()));
+    sd_notify(&format!("READY=1\nSTATUS={}", startup_status(&cfg)));
     info!(
-        "kiosk-sync daemon ready; control socket {}",
-        cfg.control_socket.display()
+        "kiosk-sync daemon ready; control socket {}; repository {}",
+        cfg.control_socket.display(),
+        cfg.repo().unwrap_or("none (USB import only)")
     );
-    let watchdog = watchdog_interval();
-    let clock = SystemClock;
-    let mut next = clock.now();
+    if let Some(interval) = watchdog_interval() {
+        let shared = shared.clone();
+        std::thread::Builder::new()
+            .name("watchdog".into())
+            .spawn(move || watchdog_loop(&shared, interval, &control))
+            .map_err(|source| DaemonError::Io {
+                path: cfg.control_socket.clone(),
+                source,
+            })?;
+    }
+    worker_loop(&shared, rx);
+    Ok(())
+}
+
+fn watchdog_loop(shared: &Shared, interval: Duration, control: &std::thread::JoinHandle<()>) {
+    let mut complained = false;
     loop {
-        let wait = (next - clock.now()).to_std().unwrap_or(Duration::ZERO);
-        let wait = watchdog.map_or(wait, |w| wait.min(w));
-        let job = match rx.recv_timeout(wait) {
-            Ok(job) => Some(job),
-            Err(mpsc::RecvTimeoutError::Timeout) => None,
-            Err(mpsc::RecvTimeoutError::Disconnected) => return Ok(()),
+        let problem = if control.is_finished() {
+            Some("the control socket thread stopped".to_string())
+        } else {
+            shared.unhealthy()
         };
-        if watchdog.is_some() {
-            sd_notify("WATCHDOG=1");
+        match problem {
+            None => {
+                sd_notify("WATCHDOG=1");
+                complained = false;
+            }
+            Some(why) if !complained => {
+                error!("not pinging the watchdog: {why}; systemd will restart the service");
+                sd_notify(&format!("STATUS=stuck: {why}; waiting for the watchdog"));
+                complained = true;
+            }
+            Some(_) => {}
         }
-        let job = match job {
-            Some(j) => j,
-            None if clock.now() >= next && !cfg.repo_url.is_empty() => Job::Sync,
-            None => continue,
+        std::thread::sleep(interval);
+    }
+}
+
+fn worker_loop(shared: &Shared, rx: mpsc::Receiver<Job>) {
+    let cfg = &shared.cfg;
+    // Scheduling uses the monotonic clock: a wall clock that jumps (a kiosk
+    // without RTC setting its time from the network) neither stops polling
+    // nor makes it hammer the server. `next_attempt` in the state is the
+    // wall-clock equivalent, for display.
+    let mut due: Option<Instant> = cfg.repo().map(|_| Instant::now());
+    let mut http_failures: u32 = 0;
+    loop {
+        shared.beat();
+        let now = Instant::now();
+        let wait = due.map_or(IDLE_TICK, |d| {
+            d.saturating_duration_since(now).min(IDLE_TICK)
+        });
+        let (job, queued) = match rx.recv_timeout(wait) {
+            Ok(job) => (job, true),
+            Err(mpsc::RecvTimeoutError::Timeout) => match due {
+                Some(d) if Instant::now() >= d => (Job::Sync, false),
+                _ => continue,
+            },
+            Err(mpsc::RecvTimeoutError::Disconnected) => return,
         };
-        set_busy(&shared, true);
+        shared.start(job.kind(), queued);
         match job {
             Job::Sync => {
-                if cfg.repo_url.is_empty() {
-                    set_busy(&shared, false);
+                let Some(url) = cfg.repo() else {
+                    shared.finish();
                     continue;
-                }
-                let source = Source::Http(cfg.repo_url.clone());
-                let failures = run_pull(&cfg, &source, &clock);
-                let delay = next_delay(&cfg, failures, rand::random::<f64>());
-                next = clock.now()
+                };
+                sd_notify(&format!("STATUS=checking {url} for new content"));
+                let outcome = pull_once(cfg, &Source::Http(url.to_string()));
+                http_failures = if outcome.is_ok() {
+                    0
+                } else {
+                    http_failures.saturating_add(1)
+                };
+                let delay = next_delay(cfg, http_failures, rand::random::<f64>());
+                due = Some(Instant::now() + delay);
+                let next = Utc::now()
                     + chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::hours(1));
-                record_next(&cfg.data_dir, next);
+                complete_state(
+                    &cfg.data_dir,
+                    outcome.as_ref().err().map(String::as_str),
+                    Some(Some(next)),
+                );
+                sd_notify(&format!(
+                    "STATUS={}",
+                    outcome_status(cfg, &outcome, http_failures, Some(next))
+                ));
             }
             Job::Import(path) => {
-                run_pull(&cfg, &Source::Dir(path), &clock);
+                sd_notify(&format!("STATUS=importing from {}", path.display()));
+                let outcome = pull_once(cfg, &Source::Dir(path));
+                if let Err(e) = &outcome {
+                    complete_state(&cfg.data_dir, Some(e), None);
+                }
+                let next = SyncState::load(&cfg.data_dir).next_attempt;
+                sd_notify(&format!(
+                    "STATUS={}",
+                    outcome_status(cfg, &outcome, http_failures, next)
+                ));
             }
-            Job::Revert(reply) => {
-                let resp = match StoreApplier::new(&cfg.data_dir).revert() {
-                    Ok(rec) => ControlResponse::ok(
-                        format!(
-                            "reverted to generation {} (bundle {})",
-                            rec.generation, rec.bundle_version
-                        ),
-                        Some(collect_status(&cfg.data_dir, Some(&cfg.repo_url), false)),
-                    ),
-                    Err(e) => ControlResponse::error(e.to_string()),
+            Job::Revert { reply, deadline } => {
+                let resp = if Instant::now() > deadline {
+                    ControlResponse::error(
+                        "not reverted: an update was running for too long; nothing was changed, try again",
+                    )
+                } else {
+                    revert(shared)
                 };
                 let _ = reply.send(resp);
+                let next = SyncState::load(&cfg.data_dir).next_attempt;
+                sd_notify(&format!("STATUS={}", content_status(cfg, next)));
             }
         }
-        set_busy(&shared, false);
+        shared.finish();
     }
 }
 
-fn set_busy(shared: &Arc<Mutex<Shared>>, busy: bool) {
-    if let Ok(mut s) = shared.lock() {
-        s.busy = busy;
+fn revert(shared: &Shared) -> ControlResponse {
+    let cfg = &shared.cfg;
+    match StoreApplier::new(&cfg.data_dir).revert() {
+        Ok(rec) => {
+            info!(
+                "staff revert: generation {} (bundle {}) is current again",
+                rec.generation, rec.bundle_version
+            );
+            ControlResponse::ok(
+                format!(
+                    "reverted to generation {} (bundle {}); it stays until a newer bundle is published",
+                    rec.generation, rec.bundle_version
+                ),
+                Some(collect_status(
+                    &cfg.data_dir,
+                    cfg.repo(),
+                    shared.work().queued > 0,
+                )),
+            )
+        }
+        Err(e) => ControlResponse::error(format!("not reverted: {e}")),
     }
 }
 
-fn record_next(data_dir: &Path, next: DateTime<Utc>) {
+fn record_next(data_dir: &Path, next: Option<DateTime<Utc>>) {
+    complete_state(data_dir, None, Some(next));
+}
+
+/// What `pull` does not record itself: the error as the daemon words it
+/// (naming the repository or stick) and the next scheduled attempt
+/// (`Some(None)`: nothing scheduled; `None`: unchanged). One write.
+fn complete_state(data_dir: &Path, error: Option<&str>, next: Option<Option<DateTime<Utc>>>) {
     let mut st = SyncState::load(data_dir);
-    st.next_attempt = Some(next);
-    let _ = st.save(data_dir);
+    if let Some(e) = error {
+        st.last_error = Some(e.to_string());
+    }
+    if let Some(next) = next {
+        st.next_attempt = next;
+    }
+    if let Err((path, e)) = st.save(data_dir) {
+        warn!("{}: cannot save sync state: {e}", path.display());
+    }
 }
 
-/// One pull; returns the number of consecutive failures afterwards.
-fn run_pull(cfg: &DaemonConfig, source: &Source, clock: &dyn Clock) -> u32 {
+/// One pull. On failure the message names the repository or stick it
+/// came from ([`complete_state`] records it for the staff panel).
+fn pull_once(cfg: &DaemonConfig, source: &Source) -> Result<PullResult, String> {
     let mut applier = StoreApplier::new(&cfg.data_dir);
+    let channel = source.channel();
     match pull(
         &cfg.data_dir,
         source,
         cfg.root.as_deref(),
-        clock,
+        &SystemClock,
         &mut applier,
     ) {
         Ok(out) => {
-            match out.result {
+            match &out.result {
                 PullResult::Applied {
                     generation,
                     bundle_version,
-                } => {
-                    info!(
-                        "{}: applied generation {generation} (bundle {bundle_version})",
-                        source.channel()
-                    );
-                    sd_notify(&format!(
-                        "STATUS=generation {generation}, bundle {bundle_version}"
-                    ));
-                }
+                } => info!(
+                    "{channel}: applied generation {generation} (bundle {bundle_version}); {} of {} objects fetched, {} bytes",
+                    out.objects_fetched, out.objects_total, out.bytes_transferred
+                ),
                 PullResult::UpToDate { bundle_version } => {
-                    info!("{}: up to date (bundle {bundle_version})", source.channel())
+                    info!("{channel}: up to date (bundle {bundle_version})")
                 }
             }
-            0
+            Ok(out.result)
         }
         Err(e) => {
-            error!("{}: update failed: {e}", source.channel());
-            sd_notify("STATUS=last update failed; showing the last good content");
-            SyncState::load(&cfg.data_dir).consecutive_failures.max(1)
+            let mut msg = e.to_string();
+            let name = match source {
+                Source::Http(u) => u.trim_end_matches('/').to_string(),
+                Source::Dir(p) => p.display().to_string(),
+            };
+            if !msg.contains(&name) {
+                msg = format!("{channel}: {msg}");
+            }
+            error!("update failed: {msg}");
+            Err(msg)
         }
     }
 }
 
-fn control_loop(
-    listener: UnixListener,
-    tx: mpsc::Sender<Job>,
-    shared: Arc<Mutex<Shared>>,
-    cfg: DaemonConfig,
-) {
+fn fmt_time(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%d %H:%M:%S UTC").to_string()
+}
+
+/// "generation 3 (bundle 7, published 2025-03-01)", if there is content.
+fn generation_text(cfg: &DaemonConfig) -> Option<String> {
+    let r = kiosk_content::ContentReader::open(&cfg.data_dir).ok()?;
+    let g = r.generation();
+    let published = g
+        .published_at
+        .map(|t| format!(", published {}", t.format("%Y-%m-%d")))
+        .unwrap_or_default();
+    Some(format!(
+        "generation {} (bundle {}{published})",
+        g.generation, g.bundle_version
+    ))
+}
+
+/// "showing generation 3 (...)" or "no content yet".
+fn showing(cfg: &DaemonConfig) -> String {
+    generation_text(cfg).map_or_else(|| "no content yet".into(), |g| format!("showing {g}"))
+}
+
+fn next_part(cfg: &DaemonConfig, next: Option<DateTime<Utc>>) -> String {
+    match (cfg.repo(), next) {
+        (None, _) => "USB import only (no repo_url)".into(),
+        (Some(_), Some(t)) => format!("next check {}", fmt_time(t)),
+        (Some(_), None) => "next check soon".into(),
+    }
+}
+
+fn startup_status(cfg: &DaemonConfig) -> String {
+    match cfg.repo() {
+        Some(url) => format!("started; {}; checking {url} now", showing(cfg)),
+        None => format!("started; {}; {}", showing(cfg), next_part(cfg, None)),
+    }
+}
+
+fn content_status(cfg: &DaemonConfig, next: Option<DateTime<Utc>>) -> String {
+    format!("{}; {}", showing(cfg), next_part(cfg, next))
+}
+
+fn outcome_status(
+    cfg: &DaemonConfig,
+    outcome: &Result<PullResult, String>,
+    failures: u32,
+    next: Option<DateTime<Utc>>,
+) -> String {
+    let next = next_part(cfg, next);
+    match outcome {
+        Ok(PullResult::Applied { .. }) => format!(
+            "{} applied; {next}",
+            generation_text(cfg).unwrap_or_else(|| "new content".into())
+        ),
+        Ok(PullResult::UpToDate { .. }) => format!("up to date, {}; {next}", showing(cfg)),
+        Err(e) => {
+            let mut short: String = e.chars().take(160).collect();
+            if short.len() < e.len() {
+                short.push('…');
+            }
+            let times = if failures > 1 {
+                format!(" ({failures} times in a row)")
+            } else {
+                String::new()
+            };
+            let still = generation_text(cfg)
+                .map_or_else(|| "no content yet".into(), |g| format!("still showing {g}"));
+            format!("update failed{times}: {short}; {still}; {next}")
+        }
+    }
+}
+
+fn control_loop(listener: UnixListener, shared: Arc<Shared>) {
     for stream in listener.incoming() {
-        let Ok(stream) = stream else { continue };
-        let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
-        let _ = stream.set_write_timeout(Some(Duration::from_secs(5)));
-        let busy = shared.lock().map(|s| s.busy).unwrap_or(false);
-        let status = || collect_status(&cfg.data_dir, Some(&cfg.repo_url), busy);
-        let resp = match control::read_request(&stream) {
-            Err(e) => ControlResponse::error(e),
-            Ok(ControlRequest::Status) => ControlResponse::ok("status", Some(status())),
-            Ok(ControlRequest::SyncNow) => {
-                if cfg.repo_url.is_empty() {
-                    ControlResponse::error(
-                        "no repository URL is configured; import from USB instead",
-                    )
-                } else if busy {
-                    ControlResponse::ok("an update is already running", Some(status()))
-                } else {
-                    let _ = tx.send(Job::Sync);
-                    ControlResponse::ok("update started", Some(status()))
-                }
-            }
-            Ok(ControlRequest::Import { path }) => {
-                let p = PathBuf::from(&path);
-                if !p.join("metadata").is_dir() {
-                    ControlResponse::error(format!(
-                        "{path}: no kiosk repository here (no metadata/ folder); copy the whole repository folder to the stick"
-                    ))
-                } else {
-                    let _ = tx.send(Job::Import(p));
-                    ControlResponse::ok("import started", Some(status()))
-                }
-            }
-            Ok(ControlRequest::Revert) => {
-                let (rtx, rrx) = mpsc::channel();
-                let _ = tx.send(Job::Revert(rtx));
-                rrx.recv_timeout(Duration::from_secs(60))
-                    .unwrap_or_else(|_| ControlResponse::error("revert did not finish within 60 s"))
+        let stream = match stream {
+            Ok(s) => s,
+            Err(e) => {
+                // Out of file descriptors and the like: do not spin.
+                warn!("control socket: accept: {e}");
+                std::thread::sleep(Duration::from_millis(100));
+                continue;
             }
         };
-        let _ = control::write_response(&stream, &resp);
+        if shared.clients.fetch_add(1, Ordering::SeqCst) >= MAX_CLIENTS {
+            shared.clients.fetch_sub(1, Ordering::SeqCst);
+            let _ = stream.set_write_timeout(Some(Duration::from_secs(1)));
+            let _ = control::write_response(
+                &stream,
+                &ControlResponse::error("too many clients at once; try again"),
+            );
+            continue;
+        }
+        let s = shared.clone();
+        let spawned = std::thread::Builder::new()
+            .name("control-client".into())
+            .spawn(move || {
+                serve_client(&stream, &s);
+                s.clients.fetch_sub(1, Ordering::SeqCst);
+            });
+        if let Err(e) = spawned {
+            shared.clients.fetch_sub(1, Ordering::SeqCst);
+            warn!("control socket: cannot start a client thread: {e}");
+        }
+    }
+}
+
+fn serve_client(stream: &UnixStream, shared: &Shared) {
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+    let _ = stream.set_write_timeout(Some(Duration::from_secs(5)));
+    let resp = match control::read_request(stream) {
+        Err(e) => {
+            warn!("control socket: {e}");
+            ControlResponse::error(e)
+        }
+        Ok(req) => answer(req, shared),
+    };
+    let _ = control::write_response(stream, &resp);
+}
+
+fn answer(req: ControlRequest, shared: &Shared) -> ControlResponse {
+    let cfg = &shared.cfg;
+    let queued = |job: Job, started: &str, merged: &str| match shared.enqueue(job) {
+        Ok(true) => ControlResponse::ok(started, Some(shared.status())),
+        Ok(false) => ControlResponse::ok(merged, Some(shared.status())),
+        Err(msg) => ControlResponse::error(msg),
+    };
+    match req {
+        ControlRequest::Status => ControlResponse::ok("status", Some(shared.status())),
+        ControlRequest::SyncNow => match cfg.repo() {
+            None => ControlResponse::error(
+                "no repository URL is configured (USB import only); import from a USB stick instead",
+            ),
+            Some(_) => queued(
+                Job::Sync,
+                "update started; follow it in status",
+                "an update is already waiting to run",
+            ),
+        },
+        ControlRequest::Import { path } => {
+            let p = PathBuf::from(&path);
+            if !p.is_absolute() {
+                ControlResponse::error(format!(
+                    "{path}: give the absolute path of the mounted stick (e.g. /media/usb/kiosk-repo)"
+                ))
+            } else if !p.join("metadata").is_dir() {
+                ControlResponse::error(format!(
+                    "{path}: no kiosk repository here (no metadata/ folder); copy the whole repository folder to the stick"
+                ))
+            } else {
+                queued(
+                    Job::Import(p),
+                    &format!("import from {path} started; follow it in status"),
+                    "an import is already waiting to run",
+                )
+            }
+        }
+        ControlRequest::Revert => {
+            let (tx, rx) = mpsc::channel();
+            let job = Job::Revert {
+                reply: tx,
+                deadline: Instant::now() + REVERT_WAIT,
+            };
+            if let Err(msg) = shared.enqueue(job) {
+                return ControlResponse::error(msg);
+            }
+            rx.recv_timeout(REVERT_WAIT + Duration::from_secs(10))
+                .unwrap_or_else(|_| {
+                    ControlResponse::error(format!(
+                        "not reverted: an update has been running for more than {} s; nothing was changed, try again when it has finished",
+                        REVERT_WAIT.as_secs()
+                    ))
+                })
+        }
     }
 }
 
@@ -349,6 +857,7 @@ mod tests {
             min_backoff_secs: 30,
             max_backoff_secs: 3600,
             control_socket: PathBuf::from("/nonexistent.sock"),
+            config_path: PathBuf::from("/nonexistent.toml"),
         }
     }
 
@@ -365,5 +874,71 @@ mod tests {
         assert_eq!(next_delay(&c, 3, 1.0).as_secs(), 120);
         assert_eq!(next_delay(&c, 30, 1.0).as_secs(), 3600);
         assert!(next_delay(&c, 30, 0.0).as_secs() >= 1800);
+        assert_eq!(next_delay(&c, u32::MAX, 1.0).as_secs(), 3600);
+    }
+
+    #[test]
+    fn repo_urls_are_checked() {
+        assert!(check_repo_url("https://zwgk.example.gov.cn/kiosk-repo/").is_ok());
+        assert!(check_repo_url("http://10.0.0.2:8080/").is_ok());
+        assert!(check_repo_url("zwgk.example/kiosk-repo/").is_err());
+        assert!(check_repo_url("file:///media/usb/").is_err());
+        assert!(check_repo_url("ftp://x/").is_err());
+    }
+
+    fn shared() -> (Shared, mpsc::Receiver<Job>) {
+        let (tx, rx) = mpsc::channel();
+        (
+            Shared {
+                cfg: cfg(),
+                queue: tx,
+                work: Mutex::new(Work {
+                    running: None,
+                    queued: 0,
+                    sync_queued: false,
+                    heartbeat: Instant::now(),
+                }),
+                clients: AtomicUsize::new(0),
+            },
+            rx,
+        )
+    }
+
+    #[test]
+    fn a_queued_sync_is_busy_and_a_second_one_is_merged() {
+        let (s, rx) = shared();
+        assert!(!s.busy());
+        assert_eq!(s.enqueue(Job::Sync).ok(), Some(true));
+        assert!(s.busy(), "queued counts as busy");
+        assert_eq!(s.enqueue(Job::Sync).ok(), Some(false));
+        assert!(rx.try_recv().is_ok());
+        assert!(rx.try_recv().is_err(), "merged into one job");
+        s.start(JobKind::Sync, true);
+        assert!(s.busy());
+        assert_eq!(s.enqueue(Job::Sync).ok(), Some(true), "a new one may queue");
+        s.finish();
+        assert!(s.busy(), "still one queued");
+        s.start(JobKind::Sync, true);
+        s.finish();
+        assert!(!s.busy());
+    }
+
+    #[test]
+    fn the_watchdog_vouches_for_a_long_job_but_not_a_hung_one() {
+        let (s, _rx) = shared();
+        assert_eq!(s.unhealthy(), None);
+        if let Some(past) = Instant::now().checked_sub(Duration::from_secs(600)) {
+            s.work().running = Some((JobKind::Sync, past));
+            assert_eq!(s.unhealthy(), None, "a 10-minute apply is fine");
+        }
+        if let Some(past) = Instant::now().checked_sub(MAX_JOB + Duration::from_secs(1)) {
+            s.work().running = Some((JobKind::Sync, past));
+            assert!(s.unhealthy().is_some());
+        }
+        s.work().running = None;
+        if let Some(past) = Instant::now().checked_sub(STALE_HEARTBEAT * 2) {
+            s.work().heartbeat = past;
+            assert!(s.unhealthy().is_some());
+        }
     }
 }
