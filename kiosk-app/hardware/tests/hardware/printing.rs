@@ -303,13 +303,79 @@ fn printing_never_blocks_the_caller() {
 }
 
 #[test]
-fn stopped_service_refuses_jobs_instead_of_hanging() {
+fn dropping_the_service_mid_job_does_not_wait() {
+    // Drop may run on the UI thread; it must not wait for a slow printer.
     let printer = SimulatedPrinter::new();
-    let (service, _rx) = start_service(Box::new(printer), PaperWidth::Mm80);
-    wait_state(&service, |s| *s == PrinterState::Ready);
-    let tx_probe = service.describe().to_string();
-    assert_eq!(tx_probe, "simulated printer");
-    service.shutdown();
+    printer.set_print_delay(Duration::from_millis(1500));
+    let (service, _rx) = start_service(Box::new(printer.clone()), PaperWidth::Mm80);
+    assert_eq!(service.describe(), "simulated printer");
+    service.print_slip(guide_slip()).expect("accepted");
+    std::thread::sleep(Duration::from_millis(50));
+    let start = Instant::now();
+    drop(service);
+    assert!(start.elapsed() < Duration::from_millis(100), "drop waited");
+}
+
+/// A pseudo-terminal standing in for a serial printer: (path of the
+/// printer side, our side, a handle that keeps the printer side alive).
+fn pty() -> (std::path::PathBuf, std::fs::File, std::fs::File) {
+    use rustix::{
+        fs::OFlags,
+        pty::{OpenptFlags, grantpt, openpt, ptsname, unlockpt},
+    };
+    let master = openpt(OpenptFlags::RDWR | OpenptFlags::NOCTTY).expect("openpt");
+    grantpt(&master).expect("grantpt");
+    unlockpt(&master).expect("unlockpt");
+    let slave = ptsname(&master, Vec::new()).expect("ptsname");
+    let slave = std::path::PathBuf::from(slave.to_string_lossy().into_owned());
+    rustix::fs::fcntl_setfl(&master, OFlags::NONBLOCK).expect("nonblocking master");
+    // Keep one slave handle open for the whole test: when the last slave
+    // closes, the master reads EIO and loses what was queued.
+    let hold = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(&slave)
+        .expect("open slave");
+    (slave, std::fs::File::from(master), hold)
+}
+
+#[test]
+fn serial_printer_that_stops_reading_times_out() {
+    // Nobody reads the other end: the tty buffer fills and writing stalls,
+    // like a printer that hangs mid-job. The driver must give up in time.
+    let (path, _master, _hold) = pty();
+    let timeouts = Timeouts {
+        write: Duration::from_millis(300),
+        ..fast_timeouts()
+    };
+    let mut printer = DevicePrinter::serial(&path, 115_200, timeouts);
+    let start = Instant::now();
+    let err = printer.print(&vec![0u8; 1 << 20]).expect_err("stalls");
+    assert!(
+        start.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        start.elapsed()
+    );
+    assert!(matches!(err, PrinterError::Timeout { .. }), "{err:?}");
+    assert!(
+        err.to_string().contains(&path.display().to_string()),
+        "{err}"
+    );
+    assert!(matches!(err.state(), PrinterState::Offline(_)));
+    // Still stuck: even the status query cannot be sent.
+    assert!(matches!(
+        printer.status(),
+        Err(PrinterError::Timeout { .. })
+    ));
+
+    // A printer that takes the status query but never answers: unknown,
+    // not an error (many printers have no back channel).
+    let (path, _master, _hold) = pty();
+    let mut printer = DevicePrinter::serial(&path, 115_200, timeouts);
+    assert_eq!(
+        printer.status().expect("no answer is fine"),
+        PaperStatus::Unknown
+    );
 }
 
 #[test]
@@ -333,27 +399,9 @@ fn simulator_reads_raster_bytes_as_data_not_commands() {
 
 #[test]
 fn serial_printer_over_a_pseudo_terminal() {
-    use rustix::{
-        fs::OFlags,
-        pty::{OpenptFlags, grantpt, openpt, ptsname, unlockpt},
-    };
     use std::io::{Read, Write};
 
-    let master = openpt(OpenptFlags::RDWR | OpenptFlags::NOCTTY).expect("openpt");
-    grantpt(&master).expect("grantpt");
-    unlockpt(&master).expect("unlockpt");
-    let slave = ptsname(&master, Vec::new()).expect("ptsname");
-    let slave = std::path::PathBuf::from(slave.to_string_lossy().into_owned());
-    rustix::fs::fcntl_setfl(&master, OFlags::NONBLOCK).expect("nonblocking master");
-    let mut master = std::fs::File::from(master);
-
-    // Keep one slave handle open for the whole test: when the last slave
-    // closes, the master reads EIO and loses what was queued.
-    let _hold = std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .open(&slave)
-        .expect("open slave");
+    let (slave, mut master, _hold) = pty();
 
     // The "printer": answers DLE EOT 4 with "paper ok" and keeps the rest.
     let printer_side = std::thread::spawn(move || {
