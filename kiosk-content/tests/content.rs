@@ -4,12 +4,20 @@
 use std::path::Path;
 
 use chrono::NaiveDate;
-use kiosk_content::demo::{demo_content, demo_tree};
+use kiosk_content::demo::demo_tree;
 use kiosk_content::store::{ListQuery, MatchedBy, StatusFilter};
 use kiosk_content::*;
 
 fn today() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 11, 23).expect("date")
+}
+
+/// The demo county, compiled once per test binary (sealing its progress
+/// records is deliberately slow), cloned for each use.
+fn demo_content() -> Result<ContentSet, SourceProblems> {
+    static DEMO: std::sync::OnceLock<Result<ContentSet, SourceProblems>> =
+        std::sync::OnceLock::new();
+    DEMO.get_or_init(kiosk_content::demo::demo_content).clone()
 }
 
 fn info(version: u64) -> GenerationInfo {
@@ -103,7 +111,12 @@ mod demo {
     fn objects_round_trip_and_are_deterministic() {
         let content = demo_content().expect("demo");
         let objects = content.to_objects();
-        assert_eq!(objects, demo_content().expect("demo").to_objects());
+        let fresh = kiosk_content::demo::demo_content().expect("demo");
+        assert_eq!(
+            objects,
+            fresh.to_objects(),
+            "a second compile gives identical objects"
+        );
         let back = ContentSet::from_objects(objects).expect("from objects");
         assert_eq!(back, content);
     }

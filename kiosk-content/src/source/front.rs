@@ -363,6 +363,21 @@ struct Common<'a> {
     keywords: Vec<String>,
 }
 
+/// The shared fields of a front matter struct `f`, for [`meta`].
+macro_rules! common {
+    ($f:ident, $domain:expr, $required:expr) => {
+        Common {
+            title: &$f.title,
+            agency: &$f.agency,
+            domain: $domain,
+            domain_required: $required,
+            disclosure: &$f.disclosure,
+            published: &$f.published,
+            keywords: $f.keywords.clone(),
+        }
+    };
+}
+
 fn meta(ctx: &TomlCtx, id: &str, c: Common, problems: &mut Vec<Problem>) -> Option<ItemMeta> {
     let before = problems.len();
     if !valid_id(id) {
@@ -639,16 +654,7 @@ pub(crate) fn parse_item(
     let item = match dir {
         "policies" => {
             let f: PolicyFront = ctx.parse(problems)?;
-            let common = Common {
-                title: &f.title,
-                agency: &f.agency,
-                domain: Some(&f.domain),
-                domain_required: true,
-                disclosure: &f.disclosure,
-                published: &f.published,
-                keywords: f.keywords.clone(),
-            };
-            let meta = meta(&ctx, id, common, problems);
+            let meta = meta(&ctx, id, common!(f, Some(&f.domain), true), problems);
             let effective = opt_date(&ctx, "effective", &f.effective, problems);
             let expires = opt_date(&ctx, "expires", &f.expires, problems);
             check_order(&ctx, "expires", effective, expires, problems);
@@ -692,16 +698,7 @@ pub(crate) fn parse_item(
         }
         "interpretations" => {
             let f: InterpretationFront = ctx.parse(problems)?;
-            let common = Common {
-                title: &f.title,
-                agency: &f.agency,
-                domain: Some(&f.domain),
-                domain_required: true,
-                disclosure: &f.disclosure,
-                published: &f.published,
-                keywords: f.keywords.clone(),
-            };
-            let meta = meta(&ctx, id, common, problems);
+            let meta = meta(&ctx, id, common!(f, Some(&f.domain), true), problems);
             for (n, qa) in f.qa.iter().enumerate() {
                 if qa.q.trim().is_empty() || qa.a.trim().is_empty() {
                     problems.push(ctx.problem("q", n, "a Q&A entry needs both q and a"));
@@ -720,16 +717,7 @@ pub(crate) fn parse_item(
         }
         "guides" => {
             let f: GuideFront = ctx.parse(problems)?;
-            let common = Common {
-                title: &f.title,
-                agency: &f.agency,
-                domain: Some(&f.domain),
-                domain_required: true,
-                disclosure: &f.disclosure,
-                published: &f.published,
-                keywords: f.keywords.clone(),
-            };
-            let meta = meta(&ctx, id, common, problems);
+            let meta = meta(&ctx, id, common!(f, Some(&f.domain), true), problems);
             const FORMS: &[&str] = &["原件", "复印件", "原件及复印件", "电子证照"];
             let mut materials = Vec::new();
             for (n, m) in f.materials.into_iter().enumerate() {
@@ -794,16 +782,7 @@ pub(crate) fn parse_item(
         }
         "enterprise" => {
             let f: EnterpriseFront = ctx.parse(problems)?;
-            let common = Common {
-                title: &f.title,
-                agency: &f.agency,
-                domain: f.domain.as_deref(),
-                domain_required: false,
-                disclosure: &f.disclosure,
-                published: &f.published,
-                keywords: f.keywords.clone(),
-            };
-            let meta = meta(&ctx, id, common, problems);
+            let meta = meta(&ctx, id, common!(f, f.domain.as_deref(), false), problems);
             let start = date_field(&ctx, "apply_start", &f.apply_start, problems);
             let end = date_field(&ctx, "apply_end", &f.apply_end, problems);
             check_order(&ctx, "apply_end", start, end, problems);
@@ -826,16 +805,7 @@ pub(crate) fn parse_item(
         }
         "consultations" => {
             let f: ConsultationFront = ctx.parse(problems)?;
-            let common = Common {
-                title: &f.title,
-                agency: &f.agency,
-                domain: f.domain.as_deref(),
-                domain_required: false,
-                disclosure: &f.disclosure,
-                published: &f.published,
-                keywords: f.keywords.clone(),
-            };
-            let meta = meta(&ctx, id, common, problems);
+            let meta = meta(&ctx, id, common!(f, f.domain.as_deref(), false), problems);
             let opens = date_field(&ctx, "opens", &f.opens, problems);
             let closes = date_field(&ctx, "closes", &f.closes, problems);
             check_order(&ctx, "closes", opens, closes, problems);
@@ -853,16 +823,7 @@ pub(crate) fn parse_item(
         }
         "notices" => {
             let f: NoticeFront = ctx.parse(problems)?;
-            let common = Common {
-                title: &f.title,
-                agency: &f.agency,
-                domain: f.domain.as_deref(),
-                domain_required: false,
-                disclosure: &f.disclosure,
-                published: &f.published,
-                keywords: f.keywords.clone(),
-            };
-            let meta = meta(&ctx, id, common, problems);
+            let meta = meta(&ctx, id, common!(f, f.domain.as_deref(), false), problems);
             let starts = date_field(&ctx, "starts", &f.starts, problems);
             let ends = date_field(&ctx, "ends", &f.ends, problems);
             check_order(&ctx, "ends", starts, ends, problems);

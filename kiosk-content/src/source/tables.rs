@@ -416,6 +416,26 @@ fn parse_fen(s: &str) -> Option<i64> {
     whole.checked_mul(100)?.checked_add(frac)
 }
 
+/// The `金额` cell in fen, or a located problem showing an example.
+fn amount_cell(
+    t: &Table,
+    row: usize,
+    cells: &[String],
+    example: &str,
+    problems: &mut Vec<Problem>,
+) -> Option<i64> {
+    let text = t.cell(cells, "金额");
+    let amount = parse_fen(text);
+    if amount.is_none() {
+        problems.push(t.problem(
+            row,
+            "金额",
+            format!("\"{text}\" is not an amount in yuan like {example}"),
+        ));
+    }
+    amount
+}
+
 fn split_list(s: &str) -> Vec<String> {
     s.split(['、', ';', '；', '|'])
         .map(str::trim)
@@ -736,15 +756,7 @@ fn parse_finance(t: &Table, problems: &mut Vec<Problem>) -> Vec<FinanceRow> {
             }
         };
         let subject = required(t, row, cells, "科目", problems);
-        let amount_text = t.cell(cells, "金额");
-        let amount = parse_fen(amount_text);
-        if amount.is_none() {
-            problems.push(t.problem(
-                row,
-                "金额",
-                format!("\"{amount_text}\" is not an amount in yuan like 12500.00"),
-            ));
-        }
+        let amount = amount_cell(t, row, cells, "12500.00", problems);
         if let (Some(income), Some(amount_fen)) = (income, amount) {
             out.push(FinanceRow {
                 period,
@@ -783,15 +795,7 @@ fn parse_assistance(t: &Table, problems: &mut Vec<Problem>) -> Vec<AssistanceRow
                 format!("\"{persons_text}\" must be a whole number of persons"),
             ));
         }
-        let amount_text = t.cell(cells, "金额");
-        let amount = parse_fen(amount_text);
-        if amount.is_none() {
-            problems.push(t.problem(
-                row,
-                "金额",
-                format!("\"{amount_text}\" is not an amount in yuan like 560.00"),
-            ));
-        }
+        let amount = amount_cell(t, row, cells, "560.00", problems);
         if let (Some(persons), Some(amount_fen)) = (persons, amount) {
             out.push(AssistanceRow {
                 month,
