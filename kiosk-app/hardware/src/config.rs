@@ -27,7 +27,9 @@ use serde::{Deserialize, Serialize};
 use crate::{
     backlight::{self, Backlight, BacklightPolicy, OpeningHours},
     motion::{self, MotionError, MotionSensor},
-    printer::{DevicePrinter, Printer, ServiceOptions, SimulatedPrinter, TcpPrinter, Timeouts},
+    printer::{
+        DevicePrinter, FlowControl, Printer, ServiceOptions, SimulatedPrinter, TcpPrinter, Timeouts,
+    },
     slip::PaperWidth,
 };
 
@@ -67,6 +69,9 @@ pub struct PrinterConfig {
     /// Serial speed. 115200 is the practical minimum: at 9600 a slip takes
     /// most of a minute.
     pub baud: u32,
+    /// Serial flow control: `none`, `rtscts` or `xonxoff`. Use a handshake
+    /// if slips come out with garbled stripes.
+    pub flow_control: FlowControl,
     pub paper: PaperWidth,
     /// Paper check while idle.
     pub status_interval_secs: u64,
@@ -83,6 +88,7 @@ impl Default for PrinterConfig {
             device: PathBuf::from("/dev/usb/lp0"),
             address: "192.168.1.100:9100".into(),
             baud: 115_200,
+            flow_control: FlowControl::None,
             paper: PaperWidth::default(),
             status_interval_secs: 30,
             connect_timeout_ms: t.connect.as_millis() as u64,
@@ -116,9 +122,12 @@ impl PrinterConfig {
         let t = self.timeouts();
         match self.kind {
             PrinterKind::Usb => Some(Box::new(DevicePrinter::usb(&self.device, t))),
-            PrinterKind::Serial => {
-                Some(Box::new(DevicePrinter::serial(&self.device, self.baud, t)))
-            }
+            PrinterKind::Serial => Some(Box::new(DevicePrinter::serial_with_flow(
+                &self.device,
+                self.baud,
+                self.flow_control,
+                t,
+            ))),
             PrinterKind::Tcp => Some(Box::new(TcpPrinter::new(&self.address, t))),
             PrinterKind::Simulated => Some(Box::new(SimulatedPrinter::new())),
             PrinterKind::None => None,

@@ -34,7 +34,8 @@ pub use escpos::PaperStatus;
 pub use motion::{MotionSensor, SimulatedMotion};
 pub use notify::{Notifier, WatchdogPinger};
 pub use printer::{
-    DevicePrinter, JobId, JobOutcome, Printer, PrinterError, PrinterEvent, PrinterService,
-    PrinterState, ServiceOptions, SimMode, SimulatedPrinter, SubmitError, TcpPrinter, Timeouts,
+    DevicePrinter, FlowControl, JobId, JobOutcome, Printer, PrinterError, PrinterEvent,
+    PrinterService, PrinterState, ServiceOptions, SimMode, SimulatedPrinter, SubmitError,
+    TcpPrinter, Timeouts,
 };
 pub use sim::{SimReply, TcpPrinterSim};

@@ -315,7 +315,22 @@ pub enum DeviceKind {
     UsbLp,
     /// A serial port (`/dev/ttyUSB0`, `/dev/ttyS0`, `/dev/ttyAMA0`), raw
     /// 8N1 at `baud`.
-    Serial { baud: u32 },
+    Serial { baud: u32, flow: FlowControl },
+}
+
+/// Serial flow control. A slip is 30–90 kB, more than many printers
+/// buffer: without flow control a printer that cannot keep up drops bytes
+/// and prints garbled stripes. Not the default because a cable without the
+/// handshake wires then blocks every job (which shows as a timeout).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FlowControl {
+    #[default]
+    None,
+    /// Hardware handshake on RTS/CTS.
+    RtsCts,
+    /// The printer sends XOFF/XON to pause and resume us.
+    XonXoff,
 }
 
 /// A printer reached through a device file.
@@ -336,9 +351,18 @@ impl DevicePrinter {
     }
 
     pub fn serial(path: impl Into<PathBuf>, baud: u32, timeouts: Timeouts) -> Self {
+        Self::serial_with_flow(path, baud, FlowControl::None, timeouts)
+    }
+
+    pub fn serial_with_flow(
+        path: impl Into<PathBuf>,
+        baud: u32,
+        flow: FlowControl,
+        timeouts: Timeouts,
+    ) -> Self {
         Self {
             path: path.into(),
-            kind: DeviceKind::Serial { baud },
+            kind: DeviceKind::Serial { baud, flow },
             timeouts,
         }
     }
@@ -350,7 +374,7 @@ impl DevicePrinter {
     fn target(&self) -> String {
         match self.kind {
             DeviceKind::UsbLp => format!("USB printer {}", self.path.display()),
-            DeviceKind::Serial { baud } => {
+            DeviceKind::Serial { baud, .. } => {
                 format!("serial printer {} ({baud} baud)", self.path.display())
             }
         }
@@ -367,8 +391,8 @@ impl DevicePrinter {
             .custom_flags(flags.bits() as i32)
             .open(&self.path)
             .map_err(|e| PrinterError::from_io(&target, "opening", self.timeouts.connect, e))?;
-        if let DeviceKind::Serial { baud } = self.kind {
-            configure_serial(&file, baud).map_err(|source| PrinterError::SerialSetup {
+        if let DeviceKind::Serial { baud, flow } = self.kind {
+            configure_serial(&file, baud, flow).map_err(|source| PrinterError::SerialSetup {
                 target,
                 baud,
                 source,
@@ -378,12 +402,24 @@ impl DevicePrinter {
     }
 }
 
-/// Raw 8N1 at `baud`, no flow control translation, no echo.
-fn configure_serial(file: &File, baud: u32) -> io::Result<()> {
-    use rustix::termios::{OptionalActions, tcgetattr, tcsetattr};
+/// Raw 8N1 at `baud` (bytes pass unchanged, no echo), with `flow`.
+fn configure_serial(file: &File, baud: u32, flow: FlowControl) -> io::Result<()> {
+    use rustix::termios::{ControlModes, InputModes, OptionalActions, tcgetattr, tcsetattr};
     let mut termios = tcgetattr(file)?;
     termios.make_raw();
     termios.set_speed(baud)?;
+    // Ignore modem-control lines (CLOCAL) so a printer without DCD wired
+    // still takes data; enable the receiver for status replies.
+    termios.control_modes |= ControlModes::CLOCAL | ControlModes::CREAD;
+    termios
+        .control_modes
+        .set(ControlModes::CRTSCTS, flow == FlowControl::RtsCts);
+    // IXON: XOFF/XON *from the printer* pause our output. Outgoing raster
+    // bytes are not interpreted, so binary data is safe.
+    termios
+        .input_modes
+        .set(InputModes::IXON, flow == FlowControl::XonXoff);
+    termios.input_modes.remove(InputModes::IXOFF);
     tcsetattr(file, OptionalActions::Now, &termios)?;
     Ok(())
 }

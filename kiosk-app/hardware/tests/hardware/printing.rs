@@ -7,9 +7,9 @@ use std::{
 };
 
 use kiosk_hardware::{
-    DevicePrinter, JobOutcome, PaperStatus, PaperWidth, Printer, PrinterError, PrinterEvent,
-    PrinterService, PrinterState, ServiceOptions, SimMode, SimReply, SimulatedPrinter, SubmitError,
-    TcpPrinter, TcpPrinterSim, Timeouts, escpos, render_slip,
+    DevicePrinter, FlowControl, JobOutcome, PaperStatus, PaperWidth, Printer, PrinterError,
+    PrinterEvent, PrinterService, PrinterState, ServiceOptions, SimMode, SimReply,
+    SimulatedPrinter, SubmitError, TcpPrinter, TcpPrinterSim, Timeouts, escpos, render_slip,
 };
 
 use crate::common::{FORM_URL, assert_snapshot, decode_qr, guide_slip};
@@ -399,6 +399,17 @@ fn simulator_reads_raster_bytes_as_data_not_commands() {
 
 #[test]
 fn serial_printer_over_a_pseudo_terminal() {
+    serial_round_trip(FlowControl::None);
+}
+
+#[test]
+fn serial_printer_with_xon_xoff_passes_binary_raster_unchanged() {
+    // Raster bytes include 0x11/0x13; only XON/XOFF coming *from* the
+    // printer may act as flow control.
+    serial_round_trip(FlowControl::XonXoff);
+}
+
+fn serial_round_trip(flow: FlowControl) {
     use std::io::{Read, Write};
 
     let (slave, mut master, _hold) = pty();
@@ -426,7 +437,7 @@ fn serial_printer_over_a_pseudo_terminal() {
         got
     });
 
-    let mut printer = DevicePrinter::serial(&slave, 115_200, fast_timeouts());
+    let mut printer = DevicePrinter::serial_with_flow(&slave, 115_200, flow, fast_timeouts());
     assert_eq!(printer.status().expect("status"), PaperStatus::Ok);
     let slip = render_slip(&guide_slip(), PaperWidth::Mm58).expect("render");
     printer
