@@ -24,12 +24,13 @@ while [ $# -gt 0 ]; do
   esac
 done
 case "$arch" in
-  arm64) triple=aarch64-unknown-linux-gnu; readelf=aarch64-linux-gnu-readelf; machine=AArch64 ;;
-  amd64) triple=x86_64-unknown-linux-gnu; readelf=readelf; machine="X86-64" ;;
+  arm64) triple=aarch64-unknown-linux-gnu; readelf=aarch64-linux-gnu-readelf; strip=aarch64-linux-gnu-strip; machine=AArch64 ;;
+  amd64) triple=x86_64-unknown-linux-gnu; readelf=readelf; strip=strip; machine="X86-64" ;;
   *) echo "usage: build-deb.sh arm64|amd64 [--bin-dir DIR]" >&2; exit 2 ;;
 esac
 bin_dir="${bin_dir:-target/$triple/release}"
 command -v "$readelf" >/dev/null || readelf=readelf
+command -v "$strip" >/dev/null || { echo "build-deb.sh: $strip missing (bash deploy/install-cross-deps.sh)" >&2; exit 1; }
 
 pkg=disclosure-kiosk
 base_version="$(sed -n -E '/^\[workspace.package\]/,/^\[/ s/^version = "([^"]+)"/\1/p' Cargo.toml)"
@@ -63,6 +64,9 @@ inst() { # inst MODE SRC DEST
 }
 inst 0755 "$bin_dir/kiosk-sync"                 /usr/bin/kiosk-sync
 inst 0755 "$bin_dir/kiosk-app"                  /usr/bin/kiosk-app
+# No debug info on a kiosk (the release profile strips it already; a
+# debug-profile build keeps line tables).
+"$strip" --strip-debug "$stage/usr/bin/kiosk-sync" "$stage/usr/bin/kiosk-app"
 inst 0755 deploy/libexec/usb-mount              /usr/libexec/kiosk/usb-mount
 inst 0755 deploy/libexec/usb-import             /usr/libexec/kiosk/usb-import
 inst 0644 systemd/kiosk-sync.service            /usr/lib/systemd/system/kiosk-sync.service

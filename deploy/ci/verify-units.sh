@@ -6,21 +6,38 @@
 # there. Fails on any verify message, and when the exposure scores differ
 # from the table in deploy/README.md.
 #   verify-units.sh out/deb/disclosure-kiosk_*_amd64.deb
+#   verify-units.sh --tree BIN_DIR   # no package yet (kiosk-app not built):
+#                                    # the repository's files and BIN_DIR/kiosk-sync;
+#                                    # kiosk-app.service is then left out
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-deb="${1:?usage: verify-units.sh PACKAGE.deb}"
 units=(kiosk-sync.service kiosk-app.service kiosk-usb-import@sdb1.service)
 stage="$(mktemp -d /tmp/kiosk-units.XXXXXX)"
 trap 'rm -rf "$stage"' EXIT
 
-dpkg-deb -x "$deb" "$stage"
+if [ "${1:-}" = --tree ]; then
+  bin_dir="${2:?usage: verify-units.sh --tree BIN_DIR}"
+  install -D -m 0755 "$bin_dir/kiosk-sync" "$stage/usr/bin/kiosk-sync"
+  install -D -m 0755 deploy/libexec/usb-mount "$stage/usr/libexec/kiosk/usb-mount"
+  install -D -m 0755 deploy/libexec/usb-import "$stage/usr/libexec/kiosk/usb-import"
+  install -D -m 0644 -t "$stage/usr/lib/systemd/system" systemd/*.service
+  install -D -m 0644 systemd/kiosk.sysusers "$stage/usr/lib/sysusers.d/kiosk.conf"
+  install -D -m 0644 systemd/kiosk.tmpfiles "$stage/usr/lib/tmpfiles.d/kiosk.conf"
+  units=(kiosk-sync.service kiosk-usb-import@sdb1.service)
+  echo "verify-units: no package yet; kiosk-app.service not verified (no kiosk-app binary)"
+else
+  deb="${1:?usage: verify-units.sh PACKAGE.deb | --tree BIN_DIR}"
+  dpkg-deb -x "$deb" "$stage"
+fi
 mkdir -p "$stage/usr/lib/systemd/system"
 # The targets and services our units order against (sysinit.target,
 # network-online.target, getty@.service, ...); ours are not overwritten.
 cp -rn /usr/lib/systemd/system/. "$stage/usr/lib/systemd/system/"
 # Host commands used by Exec lines (e.g. chmod), where the package has none.
-for cmd in $(sed -n -E 's/^Exec[A-Za-z]*=[-+@!:]*([^ ]+).*/\1/p' "$stage"/usr/lib/systemd/system/kiosk*.service | sort -u); do
+unit_files=()
+for u in "${units[@]}"; do unit_files+=("$stage/usr/lib/systemd/system/$(sed -E 's/@[^.]*\./@./' <<<"$u")"); done
+for cmd in $(sed -n -E 's/^Exec[A-Za-z]*=[-+@!:]*([^ ]+).*/\1/p' "${unit_files[@]}" | sort -u); do
   if [ ! -e "$stage$cmd" ]; then
     [ -x "$cmd" ] || { echo "verify-units: $cmd (used by a unit) is neither in the package nor on this host" >&2; exit 1; }
     install -D -m 0755 "$cmd" "$stage$cmd"
