@@ -1,5 +1,6 @@
 //! Writes a sample slip as PNG, to look at a layout change without a
-//! printer: `cargo run -p kiosk-hardware --example slip_preview -- out.png [58|80]`.
+//! printer: `cargo run -p kiosk-hardware --example slip_preview -- out.png [58|80]`
+//! (`TEST_PAGE=1` for the staff test page).
 
 use kiosk_hardware::{PaperWidth, SlipContent, render_slip};
 
@@ -10,6 +11,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         Some("58") => PaperWidth::Mm58,
         _ => PaperWidth::Mm80,
     };
+    let test_page = std::env::var_os("TEST_PAGE").is_some();
     let content = SlipContent {
         county: "示例县".into(),
         hall: "政务服务中心".into(),
@@ -27,6 +29,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .and_then(|d| d.and_hms_opt(10, 24, 0))
             .ok_or("bad date")?,
         footer: "本凭条仅供参考，以窗口受理为准。咨询电话 0000-12345".into(),
+    };
+    let content = if test_page {
+        SlipContent::test_page(&content.county, &content.hall, content.printed_at)
+    } else {
+        content
     };
     let slip = render_slip(&content, paper)?;
     std::fs::write(&out, slip.raster.to_png()?)?;

@@ -10,6 +10,7 @@
 //! answering turns into [`PrinterError::Timeout`], never a hung thread.
 
 use std::{
+    collections::VecDeque,
     fs::{File, OpenOptions},
     io::{self, Read, Write},
     net::{Shutdown, TcpStream, ToSocketAddrs},
@@ -801,6 +802,7 @@ enum Request {
 pub struct PrinterService {
     tx: SyncSender<Request>,
     state: Arc<Mutex<PrinterState>>,
+    finished: Arc<Mutex<VecDeque<(JobId, JobOutcome)>>>,
     stop: Arc<AtomicBool>,
     next_id: AtomicU64,
     queue_len: usize,
@@ -820,12 +822,14 @@ impl PrinterService {
     ) -> io::Result<Self> {
         let (tx, rx) = mpsc::sync_channel(options.queue_len.max(1));
         let state = Arc::new(Mutex::new(PrinterState::Unknown));
+        let finished = Arc::new(Mutex::new(VecDeque::new()));
         let stop = Arc::new(AtomicBool::new(false));
         let describe = printer.describe();
         let mut worker = Worker {
             printer,
             options,
             state: Arc::clone(&state),
+            finished: Arc::clone(&finished),
             stop: Arc::clone(&stop),
             on_event: Box::new(on_event),
         };
@@ -835,6 +839,7 @@ impl PrinterService {
         Ok(Self {
             tx,
             state,
+            finished,
             stop,
             next_id: AtomicU64::new(1),
             queue_len: options.queue_len.max(1),
@@ -858,6 +863,23 @@ impl PrinterService {
         let id = self.new_id();
         self.submit(Request::Raw { id, bytes })?;
         Ok(id)
+    }
+
+    /// Queues the staff panel's test page ([`SlipContent::test_page`]).
+    pub fn print_test_page(
+        &self,
+        county: &str,
+        hall: &str,
+        printed_at: chrono::NaiveDateTime,
+    ) -> Result<JobId, SubmitError> {
+        self.print_slip(SlipContent::test_page(county, hall, printed_at))
+    }
+
+    /// Jobs finished since the last call, oldest first: for apps that poll
+    /// from a UI timer instead of using the event callback. Only the last
+    /// [`FINISHED_KEPT`] are kept, so an app that never polls leaks nothing.
+    pub fn take_finished(&self) -> Vec<(JobId, JobOutcome)> {
+        lock(&self.finished).drain(..).collect()
     }
 
     /// Asks for a status check now (staff panel "check printer").
@@ -911,10 +933,14 @@ impl Drop for PrinterService {
     }
 }
 
+/// Finished jobs kept for [`PrinterService::take_finished`].
+pub const FINISHED_KEPT: usize = 32;
+
 struct Worker {
     printer: Box<dyn Printer>,
     options: ServiceOptions,
     state: Arc<Mutex<PrinterState>>,
+    finished: Arc<Mutex<VecDeque<(JobId, JobOutcome)>>>,
     stop: Arc<AtomicBool>,
     on_event: Box<dyn Fn(PrinterEvent) + Send>,
 }
@@ -1036,6 +1062,13 @@ impl Worker {
     }
 
     fn finish(&mut self, id: JobId, outcome: JobOutcome) {
+        {
+            let mut finished = lock(&self.finished);
+            if finished.len() >= FINISHED_KEPT {
+                finished.pop_front();
+            }
+            finished.push_back((id, outcome.clone()));
+        }
         (self.on_event)(PrinterEvent::JobFinished { id, outcome });
     }
 }

@@ -299,6 +299,15 @@ fn printing_never_blocks_the_caller() {
         assert!(matches!(job_outcome(&rx), JobOutcome::Printed { .. }));
     }
     assert_eq!(printer.jobs().len(), accepted);
+    // The same outcomes, for an app that polls from a UI timer.
+    let polled = service.take_finished();
+    assert_eq!(polled.len(), accepted);
+    assert!(polled.windows(2).all(|w| w[0].0 < w[1].0), "oldest first");
+    assert!(service.take_finished().is_empty(), "taken once");
+    service
+        .print_test_page("示例县", "便民服务站", guide_slip().printed_at)
+        .expect("test page accepted");
+    assert!(matches!(job_outcome(&rx), JobOutcome::Printed { .. }));
     service.shutdown();
 }
 
