@@ -334,10 +334,13 @@ fn shoot(source: &Source, args: &ShotArgs) -> Result<()> {
         };
         screenshot::set_size(w, h);
         kiosk_app::pages::clear_all(&win, &ctx);
-        scenes::enter(&win, &ctx, &scene, args.id.as_deref())?;
         let theme = win.global::<kiosk_app::Theme>();
         theme.set_big_text(big);
         theme.set_high_contrast(contrast);
+        scenes::enter(&win, &ctx, &scene, args.id.as_deref())?;
+        theme.set_big_text(big);
+        theme.set_high_contrast(contrast);
+        let _ = screenshot::render();
         let img = screenshot::render().context("rendering (the window has no size)")?;
         screenshot::save(&img, &path)?;
         println!("{}", path.display());

@@ -257,3 +257,5 @@ pub fn usb_missing(dir: &str) -> String {
 pub fn printer_test_sent() -> &'static str {
     "测试页已发送到打印机。"
 }
+
+pub const SYNC_STATE: &str = "同步状态";

@@ -54,16 +54,18 @@ pub fn markdown_blocks(md: &str) -> Vec<Block> {
         } else if let Some((n, item)) = numbered(t) {
             flush(&mut para, &mut out);
             out.push(block(kind::NUMBERED, inline(item), format!("{n}.")));
+        } else if para
+            .chars()
+            .last()
+            .is_some_and(|c| c.is_ascii_alphanumeric() || c == ',')
+        {
+            // Latin text wrapped by an editor continues the paragraph.
+            para.push(' ');
+            para.push_str(t);
         } else {
-            // Chinese text joins lines without a space.
-            if !para.is_empty()
-                && para
-                    .chars()
-                    .last()
-                    .is_some_and(|c| c.is_ascii_alphanumeric())
-            {
-                para.push(' ');
-            }
+            // Chinese documents put one paragraph (or a signature line, or a
+            // date) on each line: keep them apart.
+            flush(&mut para, &mut out);
             para.push_str(t);
         }
     }
@@ -196,7 +198,7 @@ mod tests {
     #[test]
     fn markdown_becomes_headings_paragraphs_and_lists() {
         let b = markdown_blocks(
-            "## 一、总则\n\n第一条 为了**规范**\n工作。\n\n- 甲\n- 乙\n\n1. 申请\n2、受理\n见[链接](https://x)。",
+            "## 一、总则\n\n第一条 为了**规范**工作。\n示范县民政局\n\n- 甲\n- 乙\n\n1. 申请\n2、受理\n见[链接](https://x)。\nsee the\nnext line",
         );
         let kinds: Vec<i32> = b.iter().map(|b| b.kind).collect();
         assert_eq!(
@@ -204,17 +206,21 @@ mod tests {
             vec![
                 kind::HEADING,
                 kind::PARAGRAPH,
+                kind::PARAGRAPH,
                 kind::BULLET,
                 kind::BULLET,
                 kind::NUMBERED,
                 kind::NUMBERED,
+                kind::PARAGRAPH,
                 kind::PARAGRAPH
             ]
         );
         assert_eq!(b[0].text, "一、总则");
         assert_eq!(b[1].text, "第一条 为了规范工作。");
-        assert_eq!(b[5].marker, "2.");
-        assert_eq!(b[6].text, "见链接。");
+        assert_eq!(b[2].text, "示范县民政局");
+        assert_eq!(b[6].marker, "2.");
+        assert_eq!(b[7].text, "见链接。");
+        assert_eq!(b[8].text, "see the next line");
     }
 
     #[test]

@@ -329,9 +329,13 @@ fn render(win: &MainWindow, ctx: &AppContext) {
         Daemon::NotRunning => (
             false,
             zh::daemon_not_running(&ctx.config.control_socket.display().to_string()),
-            Vec::new(),
+            vec![(zh::SYNC_STATE, zh::DAEMON_NOT_RUNNING.to_string())],
         ),
-        Daemon::Failing(e) => (false, zh::daemon_error(e), Vec::new()),
+        Daemon::Failing(e) => (
+            false,
+            zh::daemon_error(e),
+            vec![(zh::SYNC_STATE, zh::daemon_error(e))],
+        ),
         Daemon::Running(s) => (
             true,
             if s.busy {

@@ -75,13 +75,12 @@ fn villages(ctx: &AppContext) -> Result<Vec<Village>, StoreError> {
             _ => None,
         })
         .collect();
-    // Villages with published figures first.
-    out.sort_by_key(|v| {
-        (
-            v.finance.is_empty() && v.assistance.is_empty(),
-            v.meta.id.clone(),
-        )
+    // A hall kiosk offers the villages that publish figures; a village
+    // station always shows its own village, even before it publishes any.
+    out.retain(|v| {
+        !v.finance.is_empty() || !v.assistance.is_empty() || v.meta.id == ctx.config.village
     });
+    out.sort_by(|a, b| a.meta.id.cmp(&b.meta.id));
     Ok(out)
 }
 
