@@ -62,6 +62,11 @@ fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> PublishError + '_ {
     }
 }
 
+/// Signed field of the roots this publisher writes: when the root was
+/// signed. Kiosks use it as a floor for the time their expiry checks use
+/// (`state::SyncState::reference`); roots without it are fine.
+pub const ROOT_SIGNED_AT: &str = "x-kiosk-signed-at";
+
 /// One content object to publish.
 #[derive(Debug, Clone)]
 pub struct BundleObject {
@@ -324,7 +329,10 @@ fn sign_root(
     version: u64,
     opts: &PublishOptions,
 ) -> Result<Vec<u8>, PublishError> {
-    let signed = repo::root_signed(version, opts.now + opts.expiry.root, &top_specs(keys)?);
+    let mut signed = repo::root_signed(version, opts.now + opts.expiry.root, &top_specs(keys)?);
+    // An extension field (TUF keeps unknown fields in the signed bytes): a
+    // kiosk that trusts this root knows the real time is not earlier.
+    signed[ROOT_SIGNED_AT] = Value::String(format_time(&opts.now));
     Ok(repo::sign(&signed, signers)?)
 }
 

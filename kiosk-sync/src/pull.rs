@@ -17,8 +17,8 @@ use tracing::{info, warn};
 use crate::http::{DirTransport, HttpTransport, PartialFile};
 use crate::keydir::{check_hall_id, hall_role};
 use crate::manifest::{BundleManifest, ManifestError, ObjectRef, Shard, sha256_hex};
-use crate::publish::{BUNDLE_MANIFEST_TARGET, hall_manifest_target, hall_prefix};
-use crate::state::{Clock, SyncState};
+use crate::publish::{BUNDLE_MANIFEST_TARGET, ROOT_SIGNED_AT, hall_manifest_target, hall_prefix};
+use crate::state::{Clock, ReferenceTime, SyncState, TimeSource};
 use crate::tuf::metadata::{parse_time, path_matches};
 use crate::tuf::{
     FetchError, Transport, TufError, Updater, UpdaterLimits, verify_length_and_hashes,
@@ -57,6 +57,18 @@ pub enum SyncError {
         path: String,
         sha256: String,
         detail: String,
+    },
+    #[error(
+        "{source} — note: this kiosk's clock says {clock}, which is before {floor_source} ({floor}); \
+         expiry was judged at that later time, so the metadata really is out of date: get a freshly \
+         signed copy, and set the kiosk's clock (or check its time sync)"
+    )]
+    ExpiredClockBehind {
+        #[source]
+        source: TufError,
+        clock: DateTime<Utc>,
+        floor: DateTime<Utc>,
+        floor_source: &'static str,
     },
     #[error("content store: {0}")]
     Store(String),
@@ -442,8 +454,46 @@ fn pull_inner(
             Fetcher::Dir(DirTransport::new())
         }
     };
+    let reference = state.reference(clock, root_signed_at(&data));
+    pull_verified(&data, source, &fetcher, reference.time, applier, state)
+        .map_err(|e| explain_expiry(e, &reference))
+}
+
+/// The signing time the trusted root carries ([`ROOT_SIGNED_AT`]), if any.
+/// Read before the session verifies the root; a root that fails
+/// verification fails the whole pull, so its time is never relied on.
+pub fn root_signed_at(data: &DataDir) -> Option<DateTime<Utc>> {
+    let bytes = std::fs::read(data.tuf().join("root.json")).ok()?;
+    let env = crate::tuf::metadata::Envelope::parse(&bytes, "trusted root.json").ok()?;
+    let t = env.signed.get(ROOT_SIGNED_AT)?.as_str()?;
+    parse_time(t, ROOT_SIGNED_AT).ok()
+}
+
+/// An expiry judged at a floor rather than the clock says so.
+fn explain_expiry(e: SyncError, r: &ReferenceTime) -> SyncError {
+    match e {
+        SyncError::Tuf(source @ TufError::Expired { .. }) if r.source != TimeSource::Clock => {
+            SyncError::ExpiredClockBehind {
+                source,
+                clock: r.clock,
+                floor: r.time,
+                floor_source: r.source.describe(),
+            }
+        }
+        other => other,
+    }
+}
+
+/// Everything after the trusted root and the reference time are settled.
+fn pull_verified(
+    data: &DataDir,
+    source: &Source,
+    fetcher: &Fetcher,
+    now: DateTime<Utc>,
+    applier: &mut dyn ContentApplier,
+    state: &mut SyncState,
+) -> Result<PullOutcome, SyncError> {
     let base = source.base();
-    let now = state.reference_time(clock);
     let mut updater = Updater::new(
         &data.tuf(),
         &format!("{base}metadata/"),
@@ -478,8 +528,8 @@ fn pull_inner(
     }
 
     let mut session = Session {
-        data: &data,
-        fetcher: &fetcher,
+        data,
+        fetcher,
         base,
         fetched: 0,
         shards: Vec::new(),
@@ -563,7 +613,7 @@ fn pull_inner(
         "applied generation {} (bundle {}, {} items)",
         applied.generation, applied.bundle_version, applied.item_count
     );
-    remember_manifest(&data, &entries, &session.shards)?;
+    remember_manifest(data, &entries, &session.shards)?;
     state.applied_snapshot_version = snapshot_version;
     state.applied_content_id = Some(cid);
     update_floor(state, published_at);

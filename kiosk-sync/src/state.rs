@@ -90,12 +90,139 @@ impl SyncState {
         crate::tuf::write_atomic(&Self::path(data_dir), &body)
     }
 
-    /// The reference time for expiry checks.
+    /// The reference time for expiry checks (see [`SyncState::reference`]).
     pub fn reference_time(&self, clock: &dyn Clock) -> DateTime<Utc> {
-        let now = clock.now();
-        match self.trusted_time_floor {
-            Some(floor) if floor > now => floor,
-            _ => now,
+        self.reference(clock, None).time
+    }
+
+    /// The reference time for expiry checks: the latest of the clock, the
+    /// newest signed time seen ([`SyncState::trusted_time_floor`]), the
+    /// trusted root's signing time (`root_signed_at`, if the root carries
+    /// one) and this program's build date ([`build_time`]). The real time
+    /// cannot be earlier than any of them, so a kiosk whose clock says 1970
+    /// — even a brand-new one with no state — cannot be fed metadata that
+    /// expired before it was built.
+    pub fn reference(
+        &self,
+        clock: &dyn Clock,
+        root_signed_at: Option<DateTime<Utc>>,
+    ) -> ReferenceTime {
+        ReferenceTime::latest(
+            clock.now(),
+            &[
+                (self.trusted_time_floor, TimeSource::SignedContent),
+                (root_signed_at, TimeSource::Root),
+                (Some(build_time()), TimeSource::BuildDate),
+            ],
+        )
+    }
+}
+
+/// When this program was built: `SOURCE_DATE_EPOCH` if the build set it,
+/// else the build machine's clock (stamped by `build.rs`). A floor that
+/// exists from the first boot, before any trusted time has been seen.
+pub fn build_time() -> DateTime<Utc> {
+    env!("KIOSK_SYNC_BUILD_EPOCH")
+        .parse::<i64>()
+        .ok()
+        .and_then(|secs| DateTime::from_timestamp(secs, 0))
+        .unwrap_or(DateTime::UNIX_EPOCH)
+}
+
+/// Where the reference time for expiry checks came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimeSource {
+    /// The system clock (it was the latest).
+    Clock,
+    /// The newest `published_at` of an accepted bundle manifest.
+    SignedContent,
+    /// The signing time the trusted root carries.
+    Root,
+    /// This program's build date.
+    BuildDate,
+}
+
+impl TimeSource {
+    pub fn describe(self) -> &'static str {
+        match self {
+            TimeSource::Clock => "the system clock",
+            TimeSource::SignedContent => "the newest signed publish time this kiosk has seen",
+            TimeSource::Root => "the signing time of the trusted root",
+            TimeSource::BuildDate => "the date this kiosk-sync was built",
         }
+    }
+}
+
+/// The time expiry is judged at, with where it came from and what the
+/// clock said.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReferenceTime {
+    pub time: DateTime<Utc>,
+    pub source: TimeSource,
+    pub clock: DateTime<Utc>,
+}
+
+impl ReferenceTime {
+    /// The clock, unless one of the floors is later.
+    pub fn latest(
+        clock: DateTime<Utc>,
+        floors: &[(Option<DateTime<Utc>>, TimeSource)],
+    ) -> ReferenceTime {
+        let mut r = ReferenceTime {
+            time: clock,
+            source: TimeSource::Clock,
+            clock,
+        };
+        for (t, source) in floors {
+            if let Some(t) = *t
+                && t > r.time
+            {
+                r.time = t;
+                r.source = *source;
+            }
+        }
+        r
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn at(y: i32, m: u32, d: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(y, m, d, 0, 0, 0)
+            .single()
+            .unwrap_or(DateTime::UNIX_EPOCH)
+    }
+
+    #[test]
+    fn the_build_date_is_a_floor_from_the_first_boot() {
+        assert!(build_time() > at(1971, 1, 1), "{}", build_time());
+        let clock = ManualClock::new(DateTime::UNIX_EPOCH);
+        let r = SyncState::default().reference(&clock, None);
+        assert_eq!(r.time, build_time());
+        assert_eq!(r.source, TimeSource::BuildDate);
+        assert_eq!(r.clock, DateTime::UNIX_EPOCH);
+        assert_eq!(SyncState::default().reference_time(&clock), build_time());
+    }
+
+    #[test]
+    fn the_latest_of_clock_and_floors_wins() {
+        let clock = ManualClock::new(DateTime::UNIX_EPOCH);
+        let later = build_time() + chrono::Duration::days(40);
+        let latest = build_time() + chrono::Duration::days(50);
+        let st = SyncState {
+            trusted_time_floor: Some(later),
+            ..SyncState::default()
+        };
+        let r = st.reference(&clock, Some(latest));
+        assert_eq!((r.time, r.source), (latest, TimeSource::Root));
+        let r = st.reference(&clock, Some(build_time()));
+        assert_eq!((r.time, r.source), (later, TimeSource::SignedContent));
+        let right = latest + chrono::Duration::days(1);
+        clock.set(right);
+        let r = st.reference(&clock, Some(latest));
+        assert_eq!((r.time, r.source), (right, TimeSource::Clock));
     }
 }

@@ -41,10 +41,7 @@ pub enum TufError {
         trusted: u64,
         new: u64,
     },
-    #[error(
-        "{what}: expired at {expires} (now counted as {now}); the repository must re-sign it \
-         (for a kiosk with a wrong clock: the newest trusted time seen is used as the floor)"
-    )]
+    #[error("{what}: expired at {expires} (now counted as {now}); the repository must re-sign it")]
     Expired {
         what: String,
         expires: DateTime<Utc>,
