@@ -56,7 +56,7 @@ echo "verify: no problems"
 # Users and directories: the snippets parse and create what the units expect.
 mkdir -p "$stage/sysroot/etc"
 touch "$stage"/sysroot/etc/{passwd,group,shadow,gshadow}
-systemd-sysusers --root="$stage/sysroot" "$stage/usr/lib/sysusers.d/kiosk.conf" >/dev/null
+systemd-sysusers --root="$stage/sysroot" "$stage/usr/lib/sysusers.d/kiosk.conf" >/dev/null 2>&1
 grep -q '^kiosk-sync:' "$stage/sysroot/etc/passwd"
 grep -q '^kiosk-app:' "$stage/sysroot/etc/passwd"
 grep -q '^kiosk:.*kiosk-app' "$stage/sysroot/etc/group"
