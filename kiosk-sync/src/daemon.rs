@@ -43,6 +43,9 @@ const IDLE_TICK: Duration = Duration::from_secs(1);
 /// An idle worker whose heartbeat is older than this is considered stuck.
 const STALE_HEARTBEAT: Duration = Duration::from_secs(30);
 
+/// Longest poll interval or backoff a config may ask for (30 days).
+pub const MAX_INTERVAL_SECS: u64 = 30 * 24 * 3600;
+
 /// Control connections served at the same time.
 pub const MAX_CLIENTS: usize = 8;
 
@@ -113,7 +116,7 @@ impl DaemonConfig {
         })?;
         let mut cfg: DaemonConfig = toml::from_str(&text).map_err(|e| {
             err(format!(
-                "{}\n(the keys are repo_url, data_dir, root, poll_interval_secs, min_backoff_secs, max_backoff_secs, control_socket; see kiosk-sync/ARCHITECTURE-sync.md)",
+                "{}\n(the keys are described in kiosk-sync/ARCHITECTURE-sync.md, \"Daemon config\")",
                 e.to_string().trim_end()
             ))
         })?;
@@ -127,6 +130,17 @@ impl DaemonConfig {
             return Err(err(
                 "min_backoff_secs = 0: must be at least 1 (seconds before the first retry)".into(),
             ));
+        }
+        for (key, value) in [
+            ("poll_interval_secs", cfg.poll_interval_secs),
+            ("min_backoff_secs", cfg.min_backoff_secs),
+            ("max_backoff_secs", cfg.max_backoff_secs),
+        ] {
+            if value > MAX_INTERVAL_SECS {
+                return Err(err(format!(
+                    "{key} = {value}: at most {MAX_INTERVAL_SECS} (30 days); a kiosk should hear from its repository more often"
+                )));
+            }
         }
         if cfg.max_backoff_secs < cfg.min_backoff_secs {
             return Err(err(format!(
@@ -540,7 +554,7 @@ fn worker_loop(shared: &Shared, rx: mpsc::Receiver<Job>) {
                     http_failures.saturating_add(1)
                 };
                 let delay = next_delay(cfg, http_failures, rand::random::<f64>());
-                due = Some(Instant::now() + delay);
+                due = Instant::now().checked_add(delay);
                 let next = Utc::now()
                     + chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::hours(1));
                 complete_state(
@@ -760,17 +774,23 @@ fn control_loop(listener: UnixListener, shared: Arc<Shared>) {
             );
             continue;
         }
-        let s = shared.clone();
+        // Counted down when the client thread ends, even by a panic.
+        let slot = ClientSlot(shared.clone());
         let spawned = std::thread::Builder::new()
             .name("control-client".into())
-            .spawn(move || {
-                serve_client(&stream, &s);
-                s.clients.fetch_sub(1, Ordering::SeqCst);
-            });
+            .spawn(move || serve_client(&stream, &slot.0));
         if let Err(e) = spawned {
-            shared.clients.fetch_sub(1, Ordering::SeqCst);
             warn!("control socket: cannot start a client thread: {e}");
         }
+    }
+}
+
+/// One of the [`MAX_CLIENTS`] client slots, given back on drop.
+struct ClientSlot(Arc<Shared>);
+
+impl Drop for ClientSlot {
+    fn drop(&mut self) {
+        self.0.clients.fetch_sub(1, Ordering::SeqCst);
     }
 }
 

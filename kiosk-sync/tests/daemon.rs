@@ -767,6 +767,14 @@ fn a_bad_config_stops_start_up_naming_the_file_and_the_field() {
             "poll_interval_secs",
         ),
         (
+            "absurd interval",
+            base.replace(
+                "poll_interval_secs = 3600",
+                "poll_interval_secs = 18446744073709551615",
+            ),
+            "poll_interval_secs",
+        ),
+        (
             "backoff range",
             base.replace("max_backoff_secs = 2", "max_backoff_secs = 0"),
             "max_backoff_secs",
