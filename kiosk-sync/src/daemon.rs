@@ -28,7 +28,7 @@ use serde::Deserialize;
 use std::os::unix::net::{UnixDatagram, UnixListener, UnixStream};
 use tracing::{error, info, warn};
 
-use crate::pull::{DataDir, PullResult, Source, SyncError, install_root, pull};
+use crate::pull::{DataDir, PullResult, Source, SyncError, UpdateLock, install_root, pull};
 use crate::state::{SyncState, SystemClock};
 use crate::store::StoreApplier;
 
@@ -472,7 +472,11 @@ pub fn run(cfg: DaemonConfig) -> Result<(), DaemonError> {
             })?
     };
     // Nothing is scheduled without a repository; with one, check at once.
-    record_next(&cfg.data_dir, cfg.repo().map(|_| Utc::now()));
+    // (If a `kiosk-sync import` holds the update lock, leave the state to
+    // it: start-up must not wait for an import.)
+    if let Ok(Some(_lock)) = UpdateLock::try_acquire(&cfg.data_dir) {
+        write_state(&cfg.data_dir, None, Some(cfg.repo().map(|_| Utc::now())));
+    }
     sd_notify(&format!("READY=1\nSTATUS={}", startup_status(&cfg)));
     info!(
         "kiosk-sync daemon ready; control socket {}; repository {}",
@@ -598,6 +602,11 @@ fn worker_loop(shared: &Shared, rx: mpsc::Receiver<Job>) {
 
 fn revert(shared: &Shared) -> ControlResponse {
     let cfg = &shared.cfg;
+    // Not in the middle of a `kiosk-sync import` by another process.
+    let _lock = match UpdateLock::acquire(&cfg.data_dir) {
+        Ok(l) => l,
+        Err(e) => return ControlResponse::error(format!("not reverted: {e}")),
+    };
     match StoreApplier::new(&cfg.data_dir).revert() {
         Ok(rec) => {
             info!(
@@ -620,14 +629,22 @@ fn revert(shared: &Shared) -> ControlResponse {
     }
 }
 
-fn record_next(data_dir: &Path, next: Option<DateTime<Utc>>) {
-    complete_state(data_dir, None, Some(next));
-}
-
 /// What `pull` does not record itself: the error as the daemon words it
 /// (naming the repository or stick) and the next scheduled attempt
-/// (`Some(None)`: nothing scheduled; `None`: unchanged). One write.
+/// (`Some(None)`: nothing scheduled; `None`: unchanged). One write, under
+/// the update lock so a concurrent `kiosk-sync import` is not overwritten.
 fn complete_state(data_dir: &Path, error: Option<&str>, next: Option<Option<DateTime<Utc>>>) {
+    let _lock = match UpdateLock::acquire(data_dir) {
+        Ok(l) => l,
+        Err(e) => {
+            warn!("cannot record the sync state: {e}");
+            return;
+        }
+    };
+    write_state(data_dir, error, next);
+}
+
+fn write_state(data_dir: &Path, error: Option<&str>, next: Option<Option<DateTime<Utc>>>) {
     let mut st = SyncState::load(data_dir);
     if let Some(e) = error {
         st.last_error = Some(e.to_string());

@@ -395,8 +395,60 @@ pub fn content_id(entries: &BTreeMap<String, ObjectRef>) -> String {
     hex::encode(h.finalize())
 }
 
+/// Serialises updates of one data directory across processes: the daemon
+/// and a `kiosk-sync import` started for a USB stick (or a `pull` by hand)
+/// must not interleave their writes to `tuf/`, the object cache and
+/// `sync-state.json`. An advisory lock on `DATA_DIR/sync.lock`, released
+/// when dropped or when the process dies.
+pub struct UpdateLock {
+    _file: std::fs::File,
+}
+
+impl UpdateLock {
+    pub fn path(data_dir: &Path) -> PathBuf {
+        data_dir.join("sync.lock")
+    }
+
+    fn open(data_dir: &Path) -> Result<std::fs::File, SyncError> {
+        std::fs::create_dir_all(data_dir).map_err(io_err(data_dir))?;
+        let path = Self::path(data_dir);
+        std::fs::File::options()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(io_err(&path))
+    }
+
+    /// Waits until no other update of `data_dir` runs.
+    pub fn acquire(data_dir: &Path) -> Result<UpdateLock, SyncError> {
+        let file = Self::open(data_dir)?;
+        match file.try_lock() {
+            Ok(()) => return Ok(UpdateLock { _file: file }),
+            Err(std::fs::TryLockError::WouldBlock) => info!(
+                "{}: another kiosk-sync update of this data directory is running; waiting for it to finish",
+                data_dir.display()
+            ),
+            Err(std::fs::TryLockError::Error(e)) => return Err(io_err(&Self::path(data_dir))(e)),
+        }
+        file.lock().map_err(io_err(&Self::path(data_dir)))?;
+        Ok(UpdateLock { _file: file })
+    }
+
+    /// The lock if no other update runs now.
+    pub fn try_acquire(data_dir: &Path) -> Result<Option<UpdateLock>, SyncError> {
+        let file = Self::open(data_dir)?;
+        match file.try_lock() {
+            Ok(()) => Ok(Some(UpdateLock { _file: file })),
+            Err(std::fs::TryLockError::WouldBlock) => Ok(None),
+            Err(std::fs::TryLockError::Error(e)) => Err(io_err(&Self::path(data_dir))(e)),
+        }
+    }
+}
+
 /// Run one update from `source`. On failure the error is recorded in the
-/// sync state and the store is left as it was.
+/// sync state and the store is left as it was. Waits for any other update
+/// of the same data directory ([`UpdateLock`]) first.
 pub fn pull(
     data_dir: &Path,
     source: &Source,
@@ -404,6 +456,7 @@ pub fn pull(
     clock: &dyn Clock,
     applier: &mut dyn ContentApplier,
 ) -> Result<PullOutcome, SyncError> {
+    let _lock = UpdateLock::acquire(data_dir)?;
     let mut state = SyncState::load(data_dir);
     state.last_attempt = Some(clock.now());
     let res = pull_inner(data_dir, source, root_file, clock, applier, &mut state);

@@ -616,14 +616,30 @@ fn an_older_usb_copy_is_refused_and_a_newer_one_is_applied() {
     assert!(!resp.ok);
     assert!(resp.message.contains("absolute"), "{resp:?}");
 
-    // A newer stick is applied.
+    // A newer stick is applied, after an update by another process (a
+    // `kiosk-sync import` started by udev holds the update lock) is done.
     repo.publish(2);
     let new_stick = repo.copy("usb-new");
     drop(server); // the stick works offline
+    let other = std::fs::File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(daemon.data.join("sync.lock"))
+        .expect("lock file");
+    other.lock().expect("lock");
     let resp = daemon.request(&ControlRequest::Import {
         path: new_stick.display().to_string(),
     });
     assert!(resp.ok, "{resp:?}");
+    let until = Instant::now() + Duration::from_millis(1500);
+    while Instant::now() < until {
+        let s = daemon.status();
+        assert!(s.busy, "the import waits for the other update: {s:?}");
+        assert_eq!(s.generation, Some(1));
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    other.unlock().expect("unlock");
     let s = daemon.wait_status("generation 2", |s| s.generation == Some(2) && !s.busy);
     assert_eq!(s.bundle_version, Some(3));
     assert!(s.last_error.is_none(), "{s:?}");
