@@ -24,7 +24,7 @@ pub struct AppContext {
     pub data_dir: PathBuf,
     pub config: AppConfig,
     pub spawner: Spawner,
-    pub printer: Box<dyn Printer>,
+    pub printer: Rc<dyn Printer>,
     pub images: RefCell<ImageCache>,
     pub nav: RefCell<Navigator>,
     pub idle: RefCell<IdleMachine>,
@@ -58,7 +58,7 @@ impl AppContext {
         data_dir: PathBuf,
         config: AppConfig,
         spawner: Spawner,
-        printer: Box<dyn Printer>,
+        printer: Rc<dyn Printer>,
     ) -> Rc<AppContext> {
         let pin = PinGate::new(
             &config.staff_pin_hash,

@@ -5,7 +5,18 @@
 //! per page, and everything else is plain Rust the controllers use. See
 //! ARCHITECTURE-app.md.
 
-slint::include_modules!();
+/// Code generated from `ui/app.slint` (the window, the adapters, their
+/// data types). Generated code is exempt from our lints.
+#[allow(
+    clippy::all,
+    clippy::pedantic,
+    clippy::unwrap_used,
+    unused_qualifications
+)]
+mod generated {
+    slint::include_modules!();
+}
+pub use generated::*;
 
 pub mod app;
 pub mod background;

@@ -10,6 +10,7 @@ use clap::{Args, Parser, Subcommand};
 use kiosk_app::background::Spawner;
 use kiosk_app::config::AppConfig;
 use kiosk_app::printing::{NoPrinter, Printer, RecordingPrinter};
+use kiosk_app::screenshot::Shot;
 use kiosk_app::{AppContext, app, scenes, screenshot};
 use kiosk_content::ContentReader;
 use slint::ComponentHandle;
@@ -179,13 +180,13 @@ fn run(source: &Source) -> Result<()> {
     start(reader, data_dir, config)
 }
 
-fn printer_from(config: &AppConfig) -> Box<dyn Printer> {
+fn printer_from(config: &AppConfig) -> Rc<dyn Printer> {
     if config.hardware.is_some() {
         tracing::warn!(
             "[hardware] is configured, but this build has no printer driver yet; printing is off"
         );
     }
-    Box::new(NoPrinter)
+    Rc::new(NoPrinter)
 }
 
 fn start(reader: ContentReader, data_dir: PathBuf, config: AppConfig) -> Result<()> {
@@ -249,85 +250,32 @@ fn shoot(source: &Source, args: &ShotArgs) -> Result<()> {
     let config = load_config(source)?;
     let (reader, data_dir, _demo_dir) = open_content(source)?;
     screenshot::install()?;
-    let printer: Box<dyn Printer> = Box::new(RecordingPrinter::default());
+    let printer: Rc<dyn Printer> = Rc::new(RecordingPrinter::default());
     let ctx = AppContext::new(reader, data_dir, config, Spawner::inline(), printer);
     let win = app::build(&ctx).context("creating the headless window")?;
     win.show().context("showing the headless window")?;
-    let shots: Vec<(String, String, (u32, u32), bool, bool)> = if args.all {
-        let mut v: Vec<_> = scenes::ALL
-            .iter()
-            .map(|s| {
-                (
-                    format!("{s}.png"),
-                    s.to_string(),
-                    (1080, 1920),
-                    false,
-                    false,
-                )
-            })
-            .collect();
-        for s in ["home", "guide", "search", "progress-result", "map-place"] {
-            v.push((
-                format!("{s}-1920x1080.png"),
-                s.into(),
-                (1920, 1080),
-                false,
-                false,
-            ));
-        }
-        for s in ["home", "guide"] {
-            v.push((
-                format!("{s}-1280x800.png"),
-                s.into(),
-                (1280, 800),
-                false,
-                false,
-            ));
-            v.push((
-                format!("{s}-big-text.png"),
-                s.into(),
-                (1080, 1920),
-                true,
-                false,
-            ));
-        }
-        v.push((
-            "home-big-text-1920x1080.png".into(),
-            "home".into(),
-            (1920, 1080),
-            true,
-            false,
-        ));
-        v.push((
-            "guide-high-contrast.png".into(),
-            "guide".into(),
-            (1080, 1920),
-            false,
-            true,
-        ));
-        v.push((
-            "home-high-contrast.png".into(),
-            "home".into(),
-            (1080, 1920),
-            false,
-            true,
-        ));
-        v
+    let shots: Vec<Shot> = if args.all {
+        screenshot::review_set()
     } else {
-        let page = args.page.clone().unwrap_or_default();
-        let out = args.out.clone().unwrap_or_default();
-        vec![(
-            out.display().to_string(),
-            page,
-            args.size,
-            args.big_text,
-            args.high_contrast,
-        )]
+        vec![Shot {
+            file: args.out.clone().unwrap_or_default().display().to_string(),
+            scene: args.page.clone().unwrap_or_default(),
+            size: args.size,
+            big_text: args.big_text,
+            high_contrast: args.high_contrast,
+        }]
     };
     if let Some(dir) = &args.out_dir {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     }
-    for (file, scene, (w, h), big, contrast) in shots {
+    for shot in shots {
+        let Shot {
+            file,
+            scene,
+            size: (w, h),
+            big_text: big,
+            high_contrast: contrast,
+        } = shot;
         let path = match &args.out_dir {
             Some(dir) if args.all => dir.join(&file),
             _ => PathBuf::from(&file),

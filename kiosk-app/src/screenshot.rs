@@ -96,3 +96,77 @@ pub fn save(img: &image::RgbImage, path: &Path) -> Result<(), ShotError> {
             message: e.to_string(),
         })
 }
+
+/// One screenshot of `--all`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Shot {
+    pub file: String,
+    pub scene: String,
+    pub size: (u32, u32),
+    pub big_text: bool,
+    pub high_contrast: bool,
+}
+
+/// What `kiosk-app screenshot --all` renders: every page in portrait, and
+/// the pages that change most with the screen in landscape, on the small
+/// test screen, in big text and in high contrast.
+pub fn review_set() -> Vec<Shot> {
+    let shot = |file: String, scene: &str, size, big_text, high_contrast| Shot {
+        file,
+        scene: scene.to_string(),
+        size,
+        big_text,
+        high_contrast,
+    };
+    let mut v: Vec<Shot> = crate::scenes::ALL
+        .iter()
+        .map(|s| shot(format!("{s}.png"), s, (1080, 1920), false, false))
+        .collect();
+    for s in ["home", "guide", "search", "progress-result", "map-place"] {
+        v.push(shot(
+            format!("{s}-1920x1080.png"),
+            s,
+            (1920, 1080),
+            false,
+            false,
+        ));
+    }
+    for s in ["home", "guide"] {
+        v.push(shot(
+            format!("{s}-1280x800.png"),
+            s,
+            (1280, 800),
+            false,
+            false,
+        ));
+        v.push(shot(
+            format!("{s}-big-text.png"),
+            s,
+            (1080, 1920),
+            true,
+            false,
+        ));
+        v.push(shot(
+            format!("{s}-big-text-1920x1080.png"),
+            s,
+            (1920, 1080),
+            true,
+            false,
+        ));
+    }
+    v.push(shot(
+        "home-high-contrast.png".into(),
+        "home",
+        (1080, 1920),
+        false,
+        true,
+    ));
+    v.push(shot(
+        "guide-high-contrast.png".into(),
+        "guide",
+        (1080, 1920),
+        false,
+        true,
+    ));
+    v
+}

@@ -74,11 +74,13 @@ pub fn show(win: &MainWindow, ctx: &Rc<AppContext>, item: &Item) -> Result<(), S
             for s in content.interpretations_for(&meta.id)? {
                 links.push(summary_row(ctx, &s));
             }
-            if let Some(newer) = &p.replaced_by {
-                if let Some(n) = content.item(newer)? {
-                    validity = format!("{validity}（{}：《{}》）", zh::REPLACED_BY, n.meta().title);
-                    links.push(item_row(ctx, &n));
-                }
+            let newer = match &p.replaced_by {
+                Some(id) => content.item(id)?,
+                None => None,
+            };
+            if let Some(n) = newer {
+                validity = format!("{validity}（{}：《{}》）", zh::REPLACED_BY, n.meta().title);
+                links.push(item_row(ctx, &n));
             }
             d.facts = vec![
                 (zh::DOC_NUMBER, p.doc_number.clone().unwrap_or_default()),

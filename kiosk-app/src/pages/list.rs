@@ -174,15 +174,12 @@ pub fn setup(win: &MainWindow, ctx: &Rc<AppContext>) {
             h.run(|win, ctx| {
                 {
                     let mut st = ctx.list.borrow_mut();
-                    if let Some(f) = usize::try_from(group)
-                        .ok()
-                        .and_then(|g| st.filters.get_mut(g))
+                    let group = usize::try_from(group).ok();
+                    let chip = usize::try_from(chip).ok();
+                    if let (Some(f), Some(c)) = (group.and_then(|g| st.filters.get_mut(g)), chip)
+                        && c < f.options.len()
                     {
-                        if let Ok(c) = usize::try_from(chip) {
-                            if c < f.options.len() {
-                                f.selected = c;
-                            }
-                        }
+                        f.selected = c;
                     }
                     st.limit = PAGE;
                 }

@@ -170,7 +170,7 @@ pub fn tick(win: &MainWindow, ctx: &Rc<AppContext>) {
     let due = {
         let mut st = ctx.staff.borrow_mut();
         st.ticks += 1;
-        st.ticks % 3 == 0 && !st.busy
+        st.ticks.is_multiple_of(3) && !st.busy
     };
     if due {
         send(win, ctx, ControlRequest::Status);

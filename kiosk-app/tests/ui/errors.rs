@@ -1,0 +1,194 @@
+//! Bad input gets a clear message naming the file or field, and what was on
+//! screen stays.
+
+use std::process::Command;
+
+use kiosk_app::background::Spawner;
+use kiosk_app::nav::Route;
+use kiosk_app::printing::NoPrinter;
+use kiosk_app::{AppContext, DetailAdapter, GuideAdapter, app};
+use kiosk_content::store::{ContentWriter, GenerationInfo};
+use slint::ComponentHandle;
+
+use crate::harness::{init_backend, test_config};
+
+fn kiosk_app() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_kiosk-app"))
+}
+
+#[test]
+fn a_missing_image_is_named_on_the_page_and_the_rest_shows() {
+    init_backend();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut content = kiosk_content::demo::demo_content().expect("demo");
+    content.assets.remove("images/jd-dibao.png");
+    content.assets.remove("images/hall-chengguan.png");
+    ContentWriter::open(dir.path())
+        .expect("writer")
+        .apply_generation(
+            &content,
+            &GenerationInfo {
+                bundle_version: 1,
+                channel: "test".into(),
+                published_at: None,
+            },
+        )
+        .expect("apply");
+    let reader = kiosk_content::ContentReader::open(dir.path()).expect("reader");
+    let ctx = AppContext::new(
+        reader,
+        dir.path().to_path_buf(),
+        test_config(dir.path()),
+        Spawner::inline(),
+        std::rc::Rc::new(NoPrinter),
+    );
+    let win = app::build(&ctx).expect("window");
+    app::go(&win, &ctx, Route::Item("jd-dibao".into()));
+    let d = win.global::<DetailAdapter>();
+    assert!(
+        d.get_picture_missing().contains("images/jd-dibao.png"),
+        "{}",
+        d.get_picture_missing()
+    );
+    assert!(
+        !crate::harness::rows(d.get_sections()).is_empty(),
+        "the Q&A still shows"
+    );
+    app::go(&win, &ctx, Route::Item("dibao-shenqing".into()));
+    let g = win.global::<GuideAdapter>();
+    assert!(g.get_plan_missing().contains("images/hall-chengguan.png"));
+    assert_eq!(g.get_title(), "最低生活保障申请");
+}
+
+#[test]
+fn a_missing_data_dir_is_named() {
+    let out = kiosk_app()
+        .args([
+            "screenshot",
+            "--data-dir",
+            "/nonexistent/kiosk-data",
+            "--page",
+            "home",
+            "--out",
+            "/dev/null",
+        ])
+        .output()
+        .expect("run");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("/nonexistent/kiosk-data") && err.contains("--demo"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_corrupt_store_is_named() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::create_dir_all(dir.path().join("content")).expect("mkdir");
+    std::fs::write(dir.path().join("content/current.json"), b"garbage").expect("write");
+    let out = kiosk_app()
+        .arg("screenshot")
+        .arg("--data-dir")
+        .arg(dir.path())
+        .args(["--page", "home", "--out", "/dev/null"])
+        .output()
+        .expect("run");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("current.json"), "{err}");
+}
+
+#[test]
+fn an_empty_store_says_how_to_get_content() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = kiosk_app()
+        .arg("screenshot")
+        .arg("--data-dir")
+        .arg(dir.path())
+        .args(["--page", "home", "--out", "/dev/null"])
+        .output()
+        .expect("run");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("kiosk-sync"), "{err}");
+}
+
+#[test]
+fn an_unreadable_config_is_named_with_the_field() {
+    let out = kiosk_app()
+        .args([
+            "--config",
+            "/nonexistent/app.toml",
+            "screenshot",
+            "--demo",
+            "--page",
+            "home",
+            "--out",
+            "/dev/null",
+        ])
+        .output()
+        .expect("run");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/app.toml"));
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cfg = dir.path().join("app.toml");
+    std::fs::write(&cfg, "hall = \"chengguan\"\nidle_timeout = 30\n").expect("write");
+    let out = kiosk_app()
+        .arg("--config")
+        .arg(&cfg)
+        .args([
+            "screenshot",
+            "--demo",
+            "--page",
+            "home",
+            "--out",
+            "/dev/null",
+        ])
+        .output()
+        .expect("run");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("idle_timeout") && err.contains("line 2"),
+        "{err}"
+    );
+}
+
+#[test]
+fn the_screenshot_command_writes_a_png_of_the_asked_size() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let png = dir.path().join("guide.png");
+    let out = kiosk_app()
+        .args([
+            "screenshot",
+            "--demo",
+            "--page",
+            "guide",
+            "--size",
+            "1280x800",
+            "--out",
+        ])
+        .arg(&png)
+        .output()
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let img = image::open(&png).expect("png");
+    assert_eq!((img.width(), img.height()), (1280, 800));
+
+    let out = kiosk_app()
+        .args(["screenshot", "--demo", "--page", "nowhere", "--out"])
+        .arg(&png)
+        .output()
+        .expect("run");
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("progress-result"),
+        "lists the pages"
+    );
+}

@@ -1,0 +1,212 @@
+//! A kiosk on the demo content, on the testing backend, and the taps and
+//! looks a test needs.
+
+use std::cell::Cell;
+use std::path::PathBuf;
+use std::rc::Rc;
+
+use i_slint_backend_testing::{ElementHandle, TestingBackend, TestingBackendOptions};
+use kiosk_app::background::Spawner;
+use kiosk_app::config::AppConfig;
+use kiosk_app::printing::RecordingPrinter;
+use kiosk_app::{AppContext, MainWindow, Nav, PageId, app};
+use slint::ComponentHandle;
+use slint::platform::PointerEventButton;
+use tempfile::TempDir;
+
+thread_local! {
+    static BACKEND: Cell<bool> = const { Cell::new(false) };
+}
+
+/// The testing backend for this test's thread (libtest runs each test on
+/// its own thread), with mock time and a real software renderer so
+/// snapshots hold real pixels.
+pub fn init_backend() {
+    if BACKEND.get() {
+        return;
+    }
+    slint::platform::set_platform(Box::new(TestingBackend::new(TestingBackendOptions {
+        mock_time: true,
+        threading: false,
+        renderer_name: Some("software".into()),
+    })))
+    .expect("testing backend");
+    BACKEND.set(true);
+}
+
+pub struct Kiosk {
+    pub win: MainWindow,
+    pub ctx: Rc<AppContext>,
+    pub printer: Rc<RecordingPrinter>,
+    pub dir: TempDir,
+}
+
+/// The demo config with paths that exist only in the test's folder.
+pub fn test_config(dir: &std::path::Path) -> AppConfig {
+    AppConfig {
+        control_socket: dir.join("no-daemon.sock"),
+        usb_import_dir: dir.join("usb"),
+        ..AppConfig::demo()
+    }
+}
+
+pub fn demo() -> Kiosk {
+    demo_with(|_| {})
+}
+
+/// A kiosk on a fresh demo store, in portrait 1080x1920.
+pub fn demo_with(configure: impl FnOnce(&mut AppConfig)) -> Kiosk {
+    init_backend();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let reader = kiosk_content::demo::open_demo(dir.path()).expect("demo store");
+    let mut config = test_config(dir.path());
+    configure(&mut config);
+    let printer = Rc::new(RecordingPrinter::default());
+    let ctx = AppContext::new(
+        reader,
+        dir.path().to_path_buf(),
+        config,
+        Spawner::inline(),
+        printer.clone(),
+    );
+    let win = app::build(&ctx).expect("window");
+    win.window().set_size(slint::PhysicalSize::new(1080, 1920));
+    win.show().expect("show");
+    Kiosk {
+        win,
+        ctx,
+        printer,
+        dir,
+    }
+}
+
+impl Kiosk {
+    pub fn data_dir(&self) -> PathBuf {
+        self.dir.path().to_path_buf()
+    }
+
+    pub fn page(&self) -> PageId {
+        self.win.global::<Nav>().get_page()
+    }
+
+    /// Elements with this accessible label.
+    pub fn find(&self, label: &str) -> Vec<ElementHandle> {
+        // Repeaters fill in on the next tick, as they would before a frame.
+        i_slint_backend_testing::mock_elapsed_time(std::time::Duration::from_millis(1));
+        ElementHandle::find_by_accessible_label(&self.win, label).collect()
+    }
+
+    /// Taps the button labelled `label`: a pointer press and release at
+    /// its centre, through whatever is on top there.
+    pub fn tap(&self, label: &str) {
+        self.button(label)
+            .mock_single_click(PointerEventButton::Left);
+    }
+
+    /// The first button (or input field) labelled `label`.
+    pub fn button(&self, label: &str) -> ElementHandle {
+        use i_slint_backend_testing::AccessibleRole;
+        self.find(label)
+            .into_iter()
+            .find(|e| {
+                matches!(
+                    e.accessible_role(),
+                    Some(AccessibleRole::Button | AccessibleRole::TextInput)
+                )
+            })
+            .unwrap_or_else(|| panic!("no button labelled {label:?} on page {:?}", self.page()))
+    }
+
+    /// Scrolls the page's main scroll pane until a button labelled `label`
+    /// is there (rows fill in as they scroll into view), then presses it.
+    pub fn press(&self, label: &str) {
+        for _ in 0..40 {
+            if let Some(b) = self.try_button(label) {
+                b.invoke_accessible_default_action();
+                return;
+            }
+            let panes: Vec<ElementHandle> =
+                ElementHandle::find_by_element_id(&self.win, "ScrollPane::flick").collect();
+            let Some(pane) = panes
+                .into_iter()
+                .max_by(|a, b| a.size().height.total_cmp(&b.size().height))
+            else {
+                break;
+            };
+            pane.scroll(0.0, -300.0);
+        }
+        panic!(
+            "no button labelled {label:?} on page {:?}, even after scrolling",
+            self.page()
+        );
+    }
+
+    fn try_button(&self, label: &str) -> Option<ElementHandle> {
+        use i_slint_backend_testing::AccessibleRole;
+        self.find(label).into_iter().find(|e| {
+            matches!(
+                e.accessible_role(),
+                Some(AccessibleRole::Button | AccessibleRole::TextInput)
+            )
+        })
+    }
+
+    /// Taps at a point of the window.
+    pub fn tap_at(&self, x: f32, y: f32) {
+        use slint::platform::WindowEvent;
+        let position = slint::LogicalPosition::new(x, y);
+        let w = self.win.window();
+        w.dispatch_event(WindowEvent::PointerPressed {
+            position,
+            button: PointerEventButton::Left,
+        });
+        i_slint_backend_testing::mock_elapsed_time(std::time::Duration::from_millis(50));
+        w.dispatch_event(WindowEvent::PointerReleased {
+            position,
+            button: PointerEventButton::Left,
+        });
+    }
+
+    /// Leaves the attract screen.
+    pub fn start(&self) {
+        assert_eq!(self.page(), PageId::Attract);
+        self.tap("请轻触屏幕开始");
+        assert_eq!(self.page(), PageId::Home);
+    }
+
+    /// Types digits on the digit pad on screen.
+    pub fn type_digits(&self, digits: &str) {
+        for d in digits.chars() {
+            self.tap(&d.to_string());
+        }
+    }
+
+    /// Lets mock time pass (timers fire).
+    pub fn wait(&self, d: std::time::Duration) {
+        i_slint_backend_testing::mock_elapsed_time(d);
+    }
+
+    /// Every QR code on screen, decoded from the rendered pixels.
+    pub fn visible_qr_codes(&self) -> Vec<String> {
+        let snap = self.win.window().take_snapshot().expect("snapshot");
+        let (w, h) = (snap.width() as usize, snap.height() as usize);
+        let px = snap.as_slice();
+        let mut img = rqrr::PreparedImage::prepare_from_greyscale(w, h, |x, y| {
+            let p = px[y * w + x];
+            ((u32::from(p.r) * 299 + u32::from(p.g) * 587 + u32::from(p.b) * 114) / 1000) as u8
+        });
+        let mut out: Vec<String> = img
+            .detect_grids()
+            .into_iter()
+            .filter_map(|g| g.decode().ok().map(|(_, s)| s))
+            .collect();
+        out.sort();
+        out
+    }
+}
+
+/// The rows of a model, for assertions.
+pub fn rows<T: Clone + 'static>(m: slint::ModelRc<T>) -> Vec<T> {
+    use slint::Model;
+    m.iter().collect()
+}

@@ -1,0 +1,14 @@
+//! UI tests: the real app on the demo content, driven as a resident would
+//! (taps on what the screen shows), headless with Slint's testing backend
+//! and the software renderer. One test binary for all of them (each Slint
+//! test binary is large).
+
+mod errors;
+mod harness;
+mod idle;
+mod pages;
+mod progress;
+mod qr;
+mod refresh;
+mod search;
+mod staff;

@@ -1,0 +1,142 @@
+//! Each QR code the app shows decodes, from the rendered pixels, back to
+//! the URL it is meant to open.
+
+use kiosk_app::nav::Route;
+use kiosk_app::scenes::demo as ids;
+use kiosk_app::{ApplyAdapter, DetailAdapter, GuideAdapter, MapAdapter, PageId, app};
+use kiosk_content::Item;
+use slint::ComponentHandle;
+
+use crate::harness::{Kiosk, demo, rows};
+
+fn item(k: &Kiosk, id: &str) -> Item {
+    k.ctx
+        .content
+        .borrow()
+        .item(id)
+        .expect("store")
+        .expect("demo item")
+}
+
+fn item_url(k: &Kiosk, id: &str) -> String {
+    k.ctx.content.borrow().bundle().item_url(id)
+}
+
+#[test]
+fn a_policy_qr_opens_the_policy() {
+    let k = demo();
+    k.start();
+    app::go(&k.win, &k.ctx, Route::Item(ids::POLICY.into()));
+    assert_eq!(k.page(), PageId::Detail);
+    assert_eq!(k.visible_qr_codes(), vec![item_url(&k, ids::POLICY)]);
+    assert_eq!(
+        k.win.global::<DetailAdapter>().get_qr_url(),
+        item_url(&k, ids::POLICY)
+    );
+}
+
+#[test]
+fn a_guide_qr_opens_its_online_form() {
+    let k = demo();
+    k.start();
+    app::go(&k.win, &k.ctx, Route::Item(ids::GUIDE.into()));
+    let Item::Guide(g) = item(&k, ids::GUIDE) else {
+        panic!("a guide")
+    };
+    let expected = g
+        .online_url
+        .clone()
+        .unwrap_or_else(|| item_url(&k, ids::GUIDE));
+    assert_eq!(k.visible_qr_codes(), vec![expected.clone()]);
+    assert_eq!(k.win.global::<GuideAdapter>().get_qr_url(), expected);
+}
+
+#[test]
+fn the_application_form_qr_opens_the_apply_url() {
+    let k = demo();
+    k.start();
+    k.tap("依申请公开");
+    assert_eq!(k.page(), PageId::Apply);
+    let apply_url = k.ctx.content.borrow().bundle().apply_url.clone();
+    assert_eq!(k.visible_qr_codes(), vec![apply_url.clone()]);
+    assert_eq!(k.win.global::<ApplyAdapter>().get_qr_url(), apply_url);
+}
+
+#[test]
+fn an_open_consultation_shows_a_comment_qr_and_the_item_qr() {
+    let k = demo();
+    k.start();
+    app::go(&k.win, &k.ctx, Route::Item(ids::CONSULTATION.into()));
+    let Item::Consultation(c) = item(&k, ids::CONSULTATION) else {
+        panic!("a consultation")
+    };
+    let mut expected = vec![c.submit_url.clone(), item_url(&k, ids::CONSULTATION)];
+    expected.sort();
+    assert_eq!(k.visible_qr_codes(), expected);
+}
+
+#[test]
+fn an_enterprise_policy_qr_opens_its_online_declaration() {
+    let k = demo();
+    k.start();
+    app::go(&k.win, &k.ctx, Route::Item(ids::ENTERPRISE.into()));
+    let Item::Enterprise(e) = item(&k, ids::ENTERPRISE) else {
+        panic!("an enterprise policy")
+    };
+    let mut expected = vec![item_url(&k, ids::ENTERPRISE)];
+    if let Some(u) = &e.online_url {
+        expected.push(u.clone());
+    }
+    expected.sort();
+    assert_eq!(k.visible_qr_codes(), expected);
+}
+
+#[test]
+fn a_map_place_card_shows_hours_phone_and_a_qr_to_navigate() {
+    let k = demo();
+    k.start();
+    k.tap("便民地图");
+    assert_eq!(k.page(), PageId::Map);
+    let a = k.win.global::<MapAdapter>();
+    let first = rows(a.get_places()).into_iter().next().expect("places");
+    k.tap(&first.title);
+    assert!(a.get_has_selection());
+    let Item::Place(p) = item(&k, &first.id) else {
+        panic!("a place")
+    };
+    let facts = rows(a.get_sel_facts());
+    assert!(
+        facts.iter().any(|f| f.value == p.hours.as_str()),
+        "{facts:?}"
+    );
+    assert!(
+        facts.iter().any(|f| f.value == p.phone.as_str()),
+        "{facts:?}"
+    );
+    let expected = kiosk_app::pages::map::navigation_url(&k.ctx, &p);
+    assert_eq!(k.visible_qr_codes(), vec![expected.clone()]);
+    assert_eq!(a.get_sel_qr_url(), expected);
+    // A place with coordinates navigates with a map app.
+    let mut located = p.clone();
+    located.lon = Some(116.1);
+    located.lat = Some(36.2);
+    let url = kiosk_app::pages::map::navigation_url(&k.ctx, &located);
+    assert!(
+        url.starts_with("https://uri.amap.com/marker?position=116.100000,36.200000"),
+        "{url}"
+    );
+    k.tap("关闭");
+    assert!(!a.get_has_selection());
+}
+
+#[test]
+fn qr_codes_stay_readable_in_landscape_and_big_text() {
+    let k = demo();
+    k.win
+        .window()
+        .set_size(slint::PhysicalSize::new(1920, 1080));
+    k.start();
+    k.tap("大字");
+    app::go(&k.win, &k.ctx, Route::Item(ids::GUIDE.into()));
+    assert_eq!(k.visible_qr_codes().len(), 1);
+}
