@@ -38,7 +38,10 @@ fn change_one_percent(tree: &SourceTree) -> (SourceTree, usize) {
     let mut n = 0;
     for p in policies.iter().step_by(100) {
         let body = String::from_utf8_lossy(tree.get(p).unwrap_or_default()).into_owned();
-        out.insert(p.clone(), format!("{body}\n\n（2026年修订：本条补充说明。）\n"));
+        out.insert(
+            p.clone(),
+            format!("{body}\n\n（2026年修订：本条补充说明。）\n"),
+        );
         n += 1;
     }
     (out, n)
@@ -54,14 +57,21 @@ fn main() {
     }
     let docs = arg("--docs", 10_000);
     let large = arg("--large-docs", 100_000);
-    println!("# sync benchmark ({} cores)", std::thread::available_parallelism().map_or(0, |n| n.get()));
+    println!(
+        "# sync benchmark ({} cores)",
+        std::thread::available_parallelism().map_or(0, |n| n.get())
+    );
 
     let t = Instant::now();
     let tree = synthetic_tree(docs, 7);
     let v1 = objects_of(&tree);
     let (tree2, changed) = change_one_percent(&tree);
     let v2 = objects_of(&tree2);
-    println!("compiled {docs} docs twice in {:.1} s ({} objects)", t.elapsed().as_secs_f64(), v1.len());
+    println!(
+        "compiled {docs} docs twice in {:.1} s ({} objects)",
+        t.elapsed().as_secs_f64(),
+        v1.len()
+    );
 
     let fx = SyncFixture::new();
     fx.publish(&v1);
@@ -100,7 +110,10 @@ fn main() {
         .filter(|p| p.is_file())
         .collect();
     files.sort();
-    let total: u64 = files.iter().map(|p| std::fs::metadata(p).map_or(0, |m| m.len())).sum();
+    let total: u64 = files
+        .iter()
+        .map(|p| std::fs::metadata(p).map_or(0, |m| m.len()))
+        .sum();
     // Warm the page cache for both.
     for p in &files {
         let _ = std::fs::read(p);
@@ -117,7 +130,10 @@ fn main() {
         best_ours = best_ours.min(t.elapsed().as_secs_f64());
         let t = Instant::now();
         for chunk in files.chunks(2000) {
-            let out = Command::new("sha256sum").args(chunk).output().expect("sha256sum");
+            let out = Command::new("sha256sum")
+                .args(chunk)
+                .output()
+                .expect("sha256sum");
             assert!(out.status.success());
         }
         best_base = best_base.min(t.elapsed().as_secs_f64());
@@ -136,12 +152,19 @@ fn main() {
         if n == 0 {
             continue;
         }
-        let objs = if n == docs { v1.clone() } else { objects_of(&synthetic_tree(n, 11)) };
+        let objs = if n == docs {
+            v1.clone()
+        } else {
+            objects_of(&synthetic_tree(n, 11))
+        };
         let dir = tempfile::tempdir().expect("tmp");
         let t = Instant::now();
         let set = ContentSet::from_objects(
             objs.into_iter()
-                .map(|o| kiosk_content::ContentObject { path: o.path, bytes: o.bytes })
+                .map(|o| kiosk_content::ContentObject {
+                    path: o.path,
+                    bytes: o.bytes,
+                })
                 .collect(),
         )
         .expect("from_objects");
@@ -156,7 +179,11 @@ fn main() {
                 },
             )
             .expect("apply");
-        println!("apply {n} docs: {:.2} s ({} items)", t.elapsed().as_secs_f64(), rec.item_count);
+        println!(
+            "apply {n} docs: {:.2} s ({} items)",
+            t.elapsed().as_secs_f64(),
+            rec.item_count
+        );
     }
     let _ = (compile, Source::Dir(PathBuf::new()));
 }
