@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Deploy checks, run by tests/run.sh after the workspace tests (so the x86
 # debug binaries already exist):
-#   1. cross-build the aarch64 release binaries (deploy/cross-build.sh --ci)
+#   1. cross-build the aarch64 binaries (deploy/cross-build.sh --ci: the dev
+#      profile, whose host half the test suite has already compiled)
 #   2. run them under qemu-aarch64-static: `kiosk-sync --version` and a
 #      headless `kiosk-app screenshot` of the demo, compared with x86's
 #   3. build the arm64 and amd64 .deb packages (deploy/build-deb.sh) and
@@ -32,14 +33,14 @@ fi
 step "cross toolchain (apt arm64 multiarch, gcc-aarch64-linux-gnu, qemu-user-static, rustup target)"
 bash deploy/install-cross-deps.sh
 
-arm=target/aarch64-unknown-linux-gnu/release
+arm=target/aarch64-unknown-linux-gnu/debug
 qemu=(qemu-aarch64-static -L /usr/aarch64-linux-gnu)
 if [ "$app_ready" = 1 ]; then
-  step "cross-build kiosk-sync and kiosk-app for aarch64-unknown-linux-gnu (release profile, LTO off for CI)"
+  step "cross-build kiosk-sync and kiosk-app for aarch64-unknown-linux-gnu (dev profile)"
   bash deploy/cross-build.sh --ci
 else
   skip "kiosk-app has no \`kms\` feature yet: building kiosk-sync only"
-  step "cross-build kiosk-sync for aarch64-unknown-linux-gnu (release profile, LTO off for CI)"
+  step "cross-build kiosk-sync for aarch64-unknown-linux-gnu (dev profile)"
   bash deploy/cross-build.sh --ci --sync-only
 fi
 
@@ -69,10 +70,11 @@ else
   fi
 
   step ".deb packages (dpkg-deb --build from a staged tree)"
-  bash deploy/build-deb.sh arm64
-  # amd64 from the test suite's debug build: a release build for x86 would
-  # cost as much as the aarch64 one again; the package is the same either
-  # way (`deploy/cross-build.sh --native && deploy/build-deb.sh amd64` for kiosks).
+  # From the dev-profile binaries built above (version suffix ~dev): release
+  # builds for both would cost more than the whole test suite. The package
+  # is the same either way; for kiosks: `deploy/cross-build.sh &&
+  # deploy/build-deb.sh arm64`.
+  bash deploy/build-deb.sh arm64 --bin-dir "$arm"
   bash deploy/build-deb.sh amd64 --bin-dir "$x86"
   debs=(out/deb/disclosure-kiosk_*_arm64.deb out/deb/disclosure-kiosk_*_amd64.deb)
   for deb in "${debs[@]}"; do

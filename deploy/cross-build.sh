@@ -4,9 +4,15 @@
 # machine. Output: target/aarch64-unknown-linux-gnu/<profile>/{kiosk-sync,kiosk-app}
 #
 #   bash deploy/cross-build.sh            # release build, as shipped in the .deb
-#   bash deploy/cross-build.sh --ci       # same code, no LTO (faster to build; CI)
+#   bash deploy/cross-build.sh --ci       # dev profile -> target/aarch64-unknown-linux-gnu/debug (CI)
 #   bash deploy/cross-build.sh --sync-only
 #   bash deploy/cross-build.sh --native   # the same feature set for x86_64 (amd64 .deb)
+#
+# --ci: the workspace's dev profile (dependencies at opt-level 2, our crates
+# at 0). Its host half (proc-macros, build scripts, the Slint compiler that
+# slint-build runs) is the very same as the test suite's, so after
+# `cargo test` only the aarch64 half is compiled: measured 14.9 CPU-minutes
+# against 21.5 for a cold release build without LTO, on 2 cores.
 #
 # Installs its toolchain first (deploy/install-cross-deps.sh: gcc-aarch64-linux-gnu,
 # arm64 multiarch -dev libraries, qemu-user-static, the rustup target).
@@ -21,7 +27,7 @@ for a in "$@"; do
     --ci) ci=1 ;;
     --sync-only) sync_only=1 ;;
     --native) native=1 ;;
-    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
     *) echo "cross-build.sh: unknown option $a (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -44,12 +50,11 @@ else
   export PKG_CONFIG_LIBDIR_aarch64_unknown_linux_gnu=/usr/lib/aarch64-linux-gnu/pkgconfig:/usr/share/pkgconfig
 fi
 
+profile_args=(--release)
+profile_dir=release
 if [ "$ci" = 1 ]; then
-  # Thin LTO across the whole dependency graph is the slowest step of a
-  # cold build on 2 cores and changes nothing CI checks; the binaries are
-  # otherwise the release profile (opt-level 3, stripped debuginfo).
-  export CARGO_PROFILE_RELEASE_LTO=false
-  export CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16
+  profile_args=()
+  profile_dir=debug
 fi
 
 # An explicit --target keeps these builds in target/<triple>/release, apart
@@ -61,9 +66,9 @@ if [ "$sync_only" = 0 ]; then
   features=(--no-default-features --features "kiosk-app/${app_features// / kiosk-app/}")
 fi
 
-echo "== cargo build --release --target $target ${packages[*]} ${features[*]}$([ "$ci" = 1 ] && echo ' (CI: no LTO)')"
+echo "== cargo build ${profile_args[*]} --target $target ${packages[*]} ${features[*]}"
 start=$(date +%s)
-cargo build --locked --release --target "$target" "${packages[@]}" "${features[@]}"
+cargo build --locked "${profile_args[@]}" --target "$target" "${packages[@]}" "${features[@]}"
 echo "built in $(( $(date +%s) - start )) s:"
-out="target/$target/release"
+out="target/$target/$profile_dir"
 ls -l "$out/kiosk-sync" $([ "$sync_only" = 0 ] && echo "$out/kiosk-app")
