@@ -57,7 +57,7 @@ if [ "$app_ready" = 0 ]; then
   bash deploy/ci/verify-units.sh --tree "$arm"
 else
   step "x86_64 debug binaries (the test suite built them already)"
-  cargo build --locked -p kiosk-sync -p kiosk-app
+  cargo build -p kiosk-sync -p kiosk-app
   x86=target/debug
 
   if "${qemu[@]}" "$arm/kiosk-app" --help 2>/dev/null | grep -q screenshot; then

@@ -68,7 +68,7 @@ fi
 
 echo "== cargo build ${profile_args[*]} --target $target ${packages[*]} ${features[*]}"
 start=$(date +%s)
-cargo build --locked "${profile_args[@]}" --target "$target" "${packages[@]}" "${features[@]}"
+cargo build "${profile_args[@]}" --target "$target" "${packages[@]}" "${features[@]}"
 echo "built in $(( $(date +%s) - start )) s:"
 out="target/$target/$profile_dir"
 ls -l "$out/kiosk-sync" $([ "$sync_only" = 0 ] && echo "$out/kiosk-app")
