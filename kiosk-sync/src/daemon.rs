@@ -46,6 +46,10 @@ const STALE_HEARTBEAT: Duration = Duration::from_secs(30);
 /// Longest poll interval or backoff a config may ask for (30 days).
 pub const MAX_INTERVAL_SECS: u64 = 30 * 24 * 3600;
 
+/// Mode of the control socket: the owner (kiosk-sync) and its group (the
+/// app) may connect.
+pub const CONTROL_SOCKET_MODE: u32 = 0o660;
+
 /// Control connections served at the same time.
 pub const MAX_CLIENTS: usize = 8;
 
@@ -436,12 +440,26 @@ fn bind_control(cfg: &DaemonConfig) -> Result<UnixListener, DaemonError> {
     }
     // A socket file left by a daemon that was killed.
     let _ = std::fs::remove_file(&cfg.control_socket);
-    UnixListener::bind(&cfg.control_socket).map_err(|e| {
+    let listener = UnixListener::bind(&cfg.control_socket).map_err(|e| {
         cfg.config_error(format!(
             "control_socket = \"{}\": cannot listen there: {e}",
             cfg.control_socket.display()
         ))
-    })
+    })?;
+    // Connecting needs write permission: the app runs in the daemon's group
+    // ("kiosk"), so owner and group may, others not — whatever the umask.
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(
+        &cfg.control_socket,
+        std::fs::Permissions::from_mode(CONTROL_SOCKET_MODE),
+    )
+    .map_err(|e| {
+        cfg.config_error(format!(
+            "control_socket = \"{}\": cannot set its mode to {CONTROL_SOCKET_MODE:o}: {e}",
+            cfg.control_socket.display()
+        ))
+    })?;
+    Ok(listener)
 }
 
 /// Run until killed (systemd stops it with SIGTERM; every store write is

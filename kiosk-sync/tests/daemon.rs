@@ -504,6 +504,13 @@ fn status_sync_now_and_revert_over_the_control_socket() {
     let s = daemon.wait_status("the first pull", |s| s.generation.is_some() && !s.busy);
     assert_eq!((s.generation, s.bundle_version), (Some(1), Some(1)));
     assert_eq!(s.repository_url.as_deref(), Some(server.url().as_str()));
+    // The app (the daemon's group) may connect whatever the umask; others not.
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&daemon.socket)
+        .expect("socket")
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o660, "{mode:o}");
     assert!(s.last_success.is_some() && s.last_error.is_none(), "{s:?}");
     assert!(s.content_published_at.is_some() && s.content_applied_at.is_some());
     let next = s.next_attempt.expect("next attempt scheduled");
