@@ -120,7 +120,7 @@ impl DaemonConfig {
         })?;
         let mut cfg: DaemonConfig = toml::from_str(&text).map_err(|e| {
             err(format!(
-                "{}\n(the keys are described in kiosk-sync/ARCHITECTURE-sync.md, \"Daemon config\")",
+                "{}\n(the keys are described in ARCHITECTURE.md, \"Daemon config\")",
                 e.to_string().trim_end()
             ))
         })?;

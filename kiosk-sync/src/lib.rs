@@ -3,7 +3,7 @@
 //! District side: keys, publishing a TUF repository of content-addressed
 //! objects. Kiosk side: verifying and pulling a repository (HTTP, LAN
 //! mirror, USB), applying it to the content store as one generation, and
-//! the daemon around that. See `ARCHITECTURE-sync.md`.
+//! the daemon around that. See the kiosk-sync section of ARCHITECTURE.md.
 
 pub mod daemon;
 pub mod http;

@@ -143,7 +143,7 @@ pub fn watchdog_interval(env: impl Fn(&str) -> Option<String>) -> Option<Duratio
 
 /// Readiness and watchdog pings for the UI thread.
 ///
-/// Typical use in the app (see ARCHITECTURE-hardware.md): create it at
+/// Typical use in the app (see the kiosk-hardware section of ARCHITECTURE.md): create it at
 /// start, call [`WatchdogPinger::ready`] after the first frame is drawn,
 /// and from a repeated `slint::Timer` of [`WatchdogPinger::timer_interval`]
 /// call [`WatchdogPinger::ping_if_due`]. Errors are logged once and
