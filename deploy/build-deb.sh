@@ -145,5 +145,7 @@ done
 mkdir -p "$out"
 deb="$out/${pkg}_${version}_${arch}.deb"
 rm -f "$out/${pkg}_"*"_${arch}.deb"
-dpkg-deb --root-owner-group -Zxz -z6 --build "$stage" "$deb" >/dev/null
+# xz for kiosks; DEB_COMPRESSION=gzip when speed matters more than size (CI).
+compression="${DEB_COMPRESSION:-xz}"
+dpkg-deb --root-owner-group "-Z$compression" -z6 --build "$stage" "$deb" >/dev/null
 echo "built $deb ($(du -h "$deb" | cut -f1)); Depends: $depends"

@@ -11,3 +11,4 @@ echo "== cargo clippy (warnings denied)"
 cargo clippy --workspace --all-targets -- -D warnings
 echo "== cargo test --workspace"
 cargo test --workspace
+echo "== deploy checks"; bash deploy/ci-checks.sh
