@@ -57,8 +57,14 @@ if [ "$app_ready" = 0 ]; then
   bash deploy/ci/verify-units.sh --tree "$arm"
 else
   step "x86_64 debug binaries (the test suite built them already)"
-  cargo build -p kiosk-sync -p kiosk-app
+  # The same command as the test suite, so the same feature resolution and
+  # nothing to rebuild after it (a plain `cargo build -p ...` resolves
+  # features differently and recompiles part of the graph).
+  cargo test --workspace --no-run 2>&1 | tail -n 3
   x86=target/debug
+  for b in kiosk-sync kiosk-app; do
+    [ -x "$x86/$b" ] || cargo build -p "$b"
+  done
 
   if "${qemu[@]}" "$arm/kiosk-app" --help 2>/dev/null | grep -q screenshot; then
     step "aarch64: headless screenshot of the demo home page under qemu"
