@@ -101,6 +101,7 @@ pub fn setup(win: &MainWindow, ctx: &Rc<AppContext>) {
         let h = h.clone();
         move || {
             h.run(|win, ctx| {
+                ctx.devices.activity();
                 let fx = ctx.idle.borrow_mut().activity();
                 apply_effects(win, ctx, &fx);
             })
@@ -130,14 +131,80 @@ pub fn setup(win: &MainWindow, ctx: &Rc<AppContext>) {
             move || h.run(pages::guide::poll_printer)
         });
 
+    // Backlight by the opening hours, and the motion sensor, once a second.
+    if ctx.devices.screen.is_some() || ctx.devices.motion.is_some() {
+        ctx.timers
+            .screen
+            .start(TimerMode::Repeated, Duration::from_secs(1), {
+                let h = h.clone();
+                move || {
+                    h.run(|win, ctx| {
+                        if ctx.devices.motion() {
+                            wake(&Handle::new(win, ctx));
+                        }
+                        if ctx.devices.screen_tick() && !ctx.idle.borrow().is_dimmed() {
+                            let fx = ctx.idle.borrow_mut().force_dim();
+                            apply_effects(win, ctx, &fx);
+                        }
+                    })
+                }
+            });
+    }
+    // systemd: the watchdog is pinged from this (the UI) thread, so a frozen
+    // UI gets restarted.
+    if let Some(every) = ctx.devices.watchdog_timer_interval() {
+        ctx.timers.watchdog.start(TimerMode::Repeated, every, {
+            let h = h.clone();
+            move || h.run(|_, ctx| ctx.devices.ping())
+        });
+    }
+
     let fx = ctx.idle.borrow().start();
     apply_effects(win, ctx, &fx);
     show_route(win, ctx, &Route::Attract);
 }
 
+/// Tells systemd the kiosk is up, once the first frame has been drawn.
+pub fn notify_ready_after_first_frame(win: &MainWindow, ctx: &Rc<AppContext>) {
+    let h = Handle::new(win, ctx);
+    let status = {
+        let content = ctx.content.borrow();
+        let g = content.generation();
+        format!(
+            "content generation {} (bundle {})",
+            g.generation, g.bundle_version
+        )
+    };
+    let notified = std::rc::Rc::new(std::cell::Cell::new(false));
+    let once = move |h: &Handle| {
+        if notified.replace(true) {
+            return;
+        }
+        h.run(|_, ctx| {
+            ctx.devices.ready();
+            ctx.devices.status(&status);
+            tracing::info!("first frame drawn; told systemd READY=1");
+        });
+    };
+    let h2 = h.clone();
+    let once = std::rc::Rc::new(once);
+    let once2 = once.clone();
+    let hooked = win.window().set_rendering_notifier(move |state, _| {
+        if let slint::RenderingState::AfterRendering = state {
+            once2(&h2);
+        }
+    });
+    if hooked.is_err() {
+        // The software renderer has no notifier: a timer runs once the
+        // event loop is up, right after the first frame.
+        slint::Timer::single_shot(Duration::from_millis(100), move || once(&h));
+    }
+}
+
 /// Wakes a dimmed screen (a touch on it, or the motion sensor).
 pub fn wake(h: &Handle) {
     h.run(|win, ctx| {
+        ctx.devices.activity();
         let fx = ctx.idle.borrow_mut().wake();
         apply_effects(win, ctx, &fx);
     })

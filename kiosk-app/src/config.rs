@@ -45,8 +45,11 @@ pub struct AppConfig {
     pub case_prefix: String,
     /// How often the app looks for content applied by the sync daemon.
     pub content_poll_secs: u64,
-    /// Printer, backlight, motion sensor: handed to kiosk-hardware as is.
-    pub hardware: Option<toml::Table>,
+    /// Printer, backlight schedule, motion sensor (`[hardware.printer]`,
+    /// `[hardware.screen]`, `[hardware.motion]`): kiosk-hardware's own
+    /// settings. The screen dims `dim_after_secs` after the attract screen
+    /// appears; `[hardware.screen] dim_after_secs` is not used by the app.
+    pub hardware: kiosk_hardware::HardwareConfig,
 }
 
 impl Default for AppConfig {
@@ -65,7 +68,7 @@ impl Default for AppConfig {
             pin_lockout_secs: 300,
             case_prefix: "SFX".into(),
             content_poll_secs: 2,
-            hardware: None,
+            hardware: kiosk_hardware::HardwareConfig::default(),
         }
     }
 }
@@ -200,6 +203,22 @@ mod tests {
             .expect_err("not a hash");
         assert!(err.to_string().contains("staff_pin_hash"));
         assert!(err.to_string().contains("hash-pin"));
+    }
+
+    #[test]
+    fn hardware_settings_are_checked_too() {
+        let cfg = AppConfig::parse(
+            "[hardware.printer]\nkind = \"tcp\"\naddress = \"10.0.0.5:9100\"\n",
+            Path::new("a.toml"),
+        )
+        .expect("tcp printer");
+        assert_eq!(cfg.hardware.printer.address, "10.0.0.5:9100");
+        let err = AppConfig::parse(
+            "[hardware.printer]\nkind = \"laser\"\n",
+            Path::new("a.toml"),
+        )
+        .expect_err("bad kind");
+        assert!(err.to_string().contains("kind"), "{err}");
     }
 
     #[test]

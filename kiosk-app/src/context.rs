@@ -33,6 +33,8 @@ pub struct AppContext {
     /// Bumped on every navigation: scroll panes go back to the top.
     pub visit: Cell<i32>,
     pub timers: Timers,
+    /// Backlight, motion sensor, watchdog (none in tests and screenshots).
+    pub devices: crate::hardware::Devices,
     pub search: RefCell<pages::search::SearchState>,
     pub list: RefCell<pages::list::ListState>,
     pub guide: RefCell<pages::guide::GuideState>,
@@ -50,6 +52,8 @@ pub struct Timers {
     pub dim: slint::Timer,
     pub refresh: slint::Timer,
     pub printer: slint::Timer,
+    pub screen: slint::Timer,
+    pub watchdog: slint::Timer,
 }
 
 impl AppContext {
@@ -59,6 +63,24 @@ impl AppContext {
         config: AppConfig,
         spawner: Spawner,
         printer: Rc<dyn Printer>,
+    ) -> Rc<AppContext> {
+        Self::with_devices(
+            content,
+            data_dir,
+            config,
+            spawner,
+            printer,
+            crate::hardware::Devices::default(),
+        )
+    }
+
+    pub fn with_devices(
+        content: ContentReader,
+        data_dir: PathBuf,
+        config: AppConfig,
+        spawner: Spawner,
+        printer: Rc<dyn Printer>,
+        devices: crate::hardware::Devices,
     ) -> Rc<AppContext> {
         let pin = PinGate::new(
             &config.staff_pin_hash,
@@ -77,6 +99,7 @@ impl AppContext {
             taps: RefCell::default(),
             visit: Cell::new(0),
             timers: Timers::default(),
+            devices,
             search: RefCell::default(),
             list: RefCell::default(),
             guide: RefCell::default(),

@@ -32,6 +32,9 @@ pub enum Effect {
 #[derive(Debug)]
 pub struct IdleMachine {
     phase: Phase,
+    /// Where a wake returns to (a backlight schedule can darken the screen
+    /// while someone is still on a page).
+    woken_to: Phase,
 }
 
 impl Default for IdleMachine {
@@ -45,6 +48,7 @@ impl IdleMachine {
     pub fn new() -> IdleMachine {
         IdleMachine {
             phase: Phase::Resting,
+            woken_to: Phase::Resting,
         }
     }
 
@@ -87,6 +91,18 @@ impl IdleMachine {
             return Vec::new();
         }
         self.phase = Phase::Dimmed;
+        self.woken_to = Phase::Resting;
+        vec![Effect::Dim]
+    }
+
+    /// The backlight went dark on its own (opening hours): the next touch
+    /// must only wake, whatever the phase.
+    pub fn force_dim(&mut self) -> Vec<Effect> {
+        if self.phase == Phase::Dimmed {
+            return Vec::new();
+        }
+        self.woken_to = self.phase;
+        self.phase = Phase::Dimmed;
         vec![Effect::Dim]
     }
 
@@ -96,8 +112,12 @@ impl IdleMachine {
         if self.phase != Phase::Dimmed {
             return Vec::new();
         }
-        self.phase = Phase::Resting;
-        vec![Effect::Undim, Effect::StartDimTimer]
+        self.phase = self.woken_to;
+        if self.phase == Phase::Resting {
+            vec![Effect::Undim, Effect::StartDimTimer]
+        } else {
+            vec![Effect::Undim]
+        }
     }
 
     pub fn is_dimmed(&self) -> bool {
@@ -127,5 +147,15 @@ mod tests {
         assert_eq!(m.wake(), vec![Effect::Undim, Effect::StartDimTimer]);
         assert_eq!(m.phase(), Phase::Resting, "waking does not start a session");
         assert!(m.wake().is_empty());
+    }
+
+    #[test]
+    fn a_screen_darkened_mid_session_wakes_back_into_the_session() {
+        let mut m = IdleMachine::new();
+        m.activity();
+        assert_eq!(m.force_dim(), vec![Effect::Dim]);
+        assert!(m.force_dim().is_empty());
+        assert_eq!(m.wake(), vec![Effect::Undim]);
+        assert_eq!(m.phase(), Phase::Active);
     }
 }

@@ -22,6 +22,7 @@ pub mod app;
 pub mod background;
 pub mod config;
 pub mod context;
+pub mod hardware;
 pub mod idle;
 pub mod images;
 pub mod nav;

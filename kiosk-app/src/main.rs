@@ -9,7 +9,8 @@ use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand};
 use kiosk_app::background::Spawner;
 use kiosk_app::config::AppConfig;
-use kiosk_app::printing::{NoPrinter, Printer, RecordingPrinter};
+use kiosk_app::hardware;
+use kiosk_app::printing::{Printer, RecordingPrinter};
 use kiosk_app::screenshot::Shot;
 use kiosk_app::{AppContext, app, scenes, screenshot};
 use kiosk_content::ContentReader;
@@ -26,6 +27,10 @@ use slint::ComponentHandle;
 struct Cli {
     #[command(flatten)]
     source: Source,
+    /// Desktop window size, e.g. 1080x1920 or 1920x1080 (default 576x1024,
+    /// which fits a 1080p monitor). On the kiosk the window fills the screen.
+    #[arg(long, value_name = "WxH", value_parser = parse_size)]
+    window: Option<(u32, u32)>,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -115,7 +120,7 @@ fn main() -> ExitCode {
         .init();
     let cli = Cli::parse();
     let result = match &cli.command {
-        None => run(&cli.source),
+        None => run(&cli.source, cli.window),
         Some(Command::Screenshot(args)) => shoot(&cli.source, args),
         Some(Command::HashPin) => hash_pin(),
     };
@@ -163,7 +168,7 @@ fn open_content(source: &Source) -> Result<(ContentReader, PathBuf, Option<tempf
     Ok((reader, dir.clone(), None))
 }
 
-fn run(source: &Source) -> Result<()> {
+fn run(source: &Source, window: Option<(u32, u32)>) -> Result<()> {
     let config = load_config(source)?;
     // Without content the kiosk still starts: it says so on screen and
     // waits for kiosk-sync to apply some (a village station's first boot).
@@ -177,23 +182,32 @@ fn run(source: &Source) -> Result<()> {
         }
         Err(e) => return Err(e),
     };
-    start(reader, data_dir, config)
+    start(reader, data_dir, config, window)
 }
 
-fn printer_from(config: &AppConfig) -> Rc<dyn Printer> {
-    if config.hardware.is_some() {
-        tracing::warn!(
-            "[hardware] is configured, but this build has no printer driver yet; printing is off"
-        );
-    }
-    Rc::new(NoPrinter)
-}
-
-fn start(reader: ContentReader, data_dir: PathBuf, config: AppConfig) -> Result<()> {
-    let printer = printer_from(&config);
-    let ctx = AppContext::new(reader, data_dir, config, Spawner::threads(), printer);
+fn start(
+    reader: ContentReader,
+    data_dir: PathBuf,
+    config: AppConfig,
+    window: Option<(u32, u32)>,
+) -> Result<()> {
+    let printer = hardware::open_printer(&config);
+    let devices = hardware::Devices::open(&config);
+    let ctx = AppContext::with_devices(
+        reader,
+        data_dir,
+        config,
+        Spawner::threads(),
+        printer,
+        devices,
+    );
     let win = app::build(&ctx)
         .context("creating the window (is there a display? on a Pi set SLINT_BACKEND=linuxkms)")?;
+    if let Some((w, h)) = window {
+        win.window()
+            .set_size(slint::LogicalSize::new(w as f32, h as f32));
+    }
+    app::notify_ready_after_first_frame(&win, &ctx);
     win.run().context("running the UI")?;
     drop(win);
     Ok(())
@@ -210,6 +224,23 @@ fn wait_for_content(dir: &Path, config: AppConfig, reason: &str) -> Result<()> {
         .set_notices(slint::ModelRc::new(slint::VecModel::from(vec![
             slint::SharedString::from(reason),
         ])));
+    // systemd: up (showing the message) and alive while it waits.
+    let watchdog = Rc::new(std::cell::RefCell::new(
+        kiosk_hardware::WatchdogPinger::from_env(),
+    ));
+    let ping_timer = slint::Timer::default();
+    if let Some(every) = watchdog.borrow().timer_interval() {
+        let wd = watchdog.clone();
+        ping_timer.start(slint::TimerMode::Repeated, every, move || {
+            wd.borrow_mut().ping_if_due(std::time::Instant::now());
+        });
+    }
+    {
+        let wd = watchdog.clone();
+        slint::Timer::single_shot(std::time::Duration::from_millis(100), move || {
+            wd.borrow_mut().ready()
+        });
+    }
     let timer = slint::Timer::default();
     let weak = win.as_weak();
     let dir = dir.to_path_buf();
@@ -229,9 +260,16 @@ fn wait_for_content(dir: &Path, config: AppConfig, reason: &str) -> Result<()> {
                         return;
                     };
                     tracing::info!("content appeared in {}; starting", dir.display());
-                    let printer = printer_from(&config);
-                    let ctx =
-                        AppContext::new(reader, dir.clone(), config, Spawner::threads(), printer);
+                    let printer = hardware::open_printer(&config);
+                    let devices = hardware::Devices::open(&config);
+                    let ctx = AppContext::with_devices(
+                        reader,
+                        dir.clone(),
+                        config,
+                        Spawner::threads(),
+                        printer,
+                        devices,
+                    );
                     app::setup(&win, &ctx);
                     *ctx_slot.borrow_mut() = Some(ctx);
                 }

@@ -259,3 +259,36 @@ pub fn printer_test_sent() -> &'static str {
 }
 
 pub const SYNC_STATE: &str = "同步状态";
+
+/// Labels of the staff panel.
+pub mod staff {
+    pub const BUNDLE_VERSION: &str = "内容版本";
+    pub const GENERATION: &str = "本机代次";
+    pub const PUBLISHED_AT: &str = "发布时间";
+    pub const APPLIED_AT: &str = "应用时间";
+    pub const ITEMS: &str = "条目数";
+    pub const CHANNEL: &str = "来源";
+    pub const PROGRESS_AS_OF: &str = "办件数据日期";
+    pub const STORE_FILE: &str = "内容文件";
+    pub const REFRESH_ERROR: &str = "刷新错误";
+    pub const LAST_ATTEMPT: &str = "上次尝试";
+    pub const LAST_SUCCESS: &str = "上次成功";
+    pub const LAST_ERROR: &str = "上次错误";
+    pub const NEXT_ATTEMPT: &str = "下次同步";
+    pub const REPOSITORY: &str = "内容源";
+    pub const REVERT_TO: &str = "可回退到";
+    pub const DISK_FREE: &str = "磁盘剩余";
+    pub const PRINTER: &str = "打印机";
+    pub const NETWORK: &str = "网络";
+    pub const APP_VERSION: &str = "程序版本";
+    pub const UNKNOWN: &str = "未知";
+    pub const NONE: &str = "无";
+    pub const LINK_UP: &str = "已连接";
+    pub const LINK_DOWN: &str = "未连接";
+    pub const NO_INTERFACES: &str = "无网络接口";
+    pub const SYNCING: &str = "正在同步";
+
+    pub fn generation_no(g: u64) -> String {
+        format!("第 {g} 代")
+    }
+}

@@ -276,7 +276,7 @@ pub fn disk_free(dir: &Path) -> Option<u64> {
 /// Network interfaces and whether each has a link (from /sys/class/net).
 pub fn network_summary() -> String {
     let Ok(entries) = std::fs::read_dir("/sys/class/net") else {
-        return "未知".into();
+        return zh::staff::UNKNOWN.into();
     };
     let mut parts: Vec<String> = entries
         .flatten()
@@ -289,16 +289,16 @@ pub fn network_summary() -> String {
             Some(format!(
                 "{name} {}",
                 if state.trim() == "up" {
-                    "已连接"
+                    zh::staff::LINK_UP
                 } else {
-                    "未连接"
+                    zh::staff::LINK_DOWN
                 }
             ))
         })
         .collect();
     parts.sort();
     if parts.is_empty() {
-        "无网络接口".into()
+        zh::staff::NO_INTERFACES.into()
     } else {
         parts.join("；")
     }
@@ -311,18 +311,21 @@ fn render(win: &MainWindow, ctx: &AppContext) {
     let g = content.generation();
     let bundle = content.bundle();
     a.set_content_facts(facts(vec![
-        ("内容版本", g.bundle_version.to_string()),
-        ("本机代次", g.generation.to_string()),
-        ("发布时间", when(g.published_at)),
-        ("应用时间", when(Some(g.applied_at))),
-        ("条目数", g.item_count.to_string()),
-        ("来源", g.channel.clone()),
+        (zh::staff::BUNDLE_VERSION, g.bundle_version.to_string()),
+        (zh::staff::GENERATION, g.generation.to_string()),
+        (zh::staff::PUBLISHED_AT, when(g.published_at)),
+        (zh::staff::APPLIED_AT, when(Some(g.applied_at))),
+        (zh::staff::ITEMS, g.item_count.to_string()),
+        (zh::staff::CHANNEL, g.channel.clone()),
         (
-            "办件数据日期",
+            zh::staff::PROGRESS_AS_OF,
             bundle.progress_as_of.map(date_zh).unwrap_or_default(),
         ),
-        ("内容文件", bytes(content.file_size())),
-        ("刷新错误", st.refresh_error.clone().unwrap_or_default()),
+        (zh::staff::STORE_FILE, bytes(content.file_size())),
+        (
+            zh::staff::REFRESH_ERROR,
+            st.refresh_error.clone().unwrap_or_default(),
+        ),
     ]));
     let (running, state, sync) = match &st.daemon {
         Daemon::Checking => (true, zh::DAEMON_CHECKING.to_string(), Vec::new()),
@@ -339,24 +342,29 @@ fn render(win: &MainWindow, ctx: &AppContext) {
         Daemon::Running(s) => (
             true,
             if s.busy {
-                format!("{}（正在同步）", zh::DAEMON_RUNNING)
+                format!("{}（{}）", zh::DAEMON_RUNNING, zh::staff::SYNCING)
             } else {
                 zh::DAEMON_RUNNING.to_string()
             },
             vec![
-                ("上次尝试", when(s.last_attempt)),
-                ("上次成功", when(s.last_success)),
+                (zh::staff::LAST_ATTEMPT, when(s.last_attempt)),
+                (zh::staff::LAST_SUCCESS, when(s.last_success)),
                 (
-                    "上次错误",
-                    s.last_error.clone().unwrap_or_else(|| "无".into()),
+                    zh::staff::LAST_ERROR,
+                    s.last_error
+                        .clone()
+                        .unwrap_or_else(|| zh::staff::NONE.into()),
                 ),
-                ("下次同步", when(s.next_attempt)),
-                ("内容源", s.repository_url.clone().unwrap_or_default()),
+                (zh::staff::NEXT_ATTEMPT, when(s.next_attempt)),
                 (
-                    "可回退到",
+                    zh::staff::REPOSITORY,
+                    s.repository_url.clone().unwrap_or_default(),
+                ),
+                (
+                    zh::staff::REVERT_TO,
                     s.previous_generation
-                        .map(|g| format!("第 {g} 代"))
-                        .unwrap_or_else(|| "无".into()),
+                        .map(zh::staff::generation_no)
+                        .unwrap_or_else(|| zh::staff::NONE.into()),
                 ),
             ],
         ),
@@ -370,13 +378,19 @@ fn render(win: &MainWindow, ctx: &AppContext) {
     };
     let printer = ctx.printer.view();
     a.set_device_facts(facts(vec![
-        ("磁盘剩余", disk.map(bytes).unwrap_or_else(|| "未知".into())),
         (
-            "打印机",
+            zh::staff::DISK_FREE,
+            disk.map(bytes).unwrap_or_else(|| zh::staff::UNKNOWN.into()),
+        ),
+        (
+            zh::staff::PRINTER,
             format!("{}（{}）", printer.staff_detail, ctx.printer.describe()),
         ),
-        ("网络", network_summary()),
-        ("程序版本", env!("CARGO_PKG_VERSION").to_string()),
+        (zh::staff::NETWORK, network_summary()),
+        (
+            zh::staff::APP_VERSION,
+            env!("CARGO_PKG_VERSION").to_string(),
+        ),
     ]));
     a.set_action_message(st.message.as_str().into());
     a.set_busy(st.busy);
