@@ -66,6 +66,10 @@ else
     [ -x "$x86/$b" ] || cargo build -p "$b"
   done
 
+  step "the default app config in deploy/config parses (x86 app, demo content)"
+  "$x86/kiosk-app" --demo --config deploy/config/kiosk-app.toml screenshot --page home --out "$work/config-check.png" \
+    || fail "deploy/config/kiosk-app.toml is not accepted by kiosk-app (message above)"
+
   if "${qemu[@]}" "$arm/kiosk-app" --help 2>/dev/null | grep -q screenshot; then
     step "aarch64: headless screenshot of the demo home page under qemu"
     "${qemu[@]}" "$arm/kiosk-app" screenshot --demo --page home --out "$work/home-arm64.png"

@@ -33,9 +33,10 @@ for a in "$@"; do
 done
 
 # The app on the kiosk: Slint's linuxkms backend (DRM/KMS + libinput, no X,
-# no Wayland, no seat daemon) with the software renderer. The desktop
-# (winit/X11) backend is left out: a kiosk has no desktop.
-app_features="${KIOSK_APP_FEATURES:-kms}"
+# no Wayland, no seat daemon) with the software renderer, and the GPIO
+# motion sensor (rppal). The desktop (winit/X11) backend is left out: a
+# kiosk has no desktop.
+app_features="${KIOSK_APP_FEATURES:-kms gpio}"
 
 if [ "$native" = 1 ]; then
   target=x86_64-unknown-linux-gnu
