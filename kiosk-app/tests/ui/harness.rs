@@ -56,18 +56,35 @@ pub fn demo() -> Kiosk {
 
 /// A kiosk on a fresh demo store, in portrait 1080x1920.
 pub fn demo_with(configure: impl FnOnce(&mut AppConfig)) -> Kiosk {
+    let printer = Rc::new(RecordingPrinter::default());
+    demo_on(
+        configure,
+        printer.clone(),
+        kiosk_app::hardware::Devices::default(),
+        printer,
+    )
+}
+
+/// A kiosk with the given printer and devices (`recording` is what tests
+/// inspect when the printer is the recording one).
+pub fn demo_on(
+    configure: impl FnOnce(&mut AppConfig),
+    printer: Rc<dyn kiosk_app::printing::Printer>,
+    devices: kiosk_app::hardware::Devices,
+    recording: Rc<RecordingPrinter>,
+) -> Kiosk {
     init_backend();
     let dir = tempfile::tempdir().expect("tempdir");
     let reader = kiosk_content::demo::open_demo(dir.path()).expect("demo store");
     let mut config = test_config(dir.path());
     configure(&mut config);
-    let printer = Rc::new(RecordingPrinter::default());
-    let ctx = AppContext::new(
+    let ctx = AppContext::with_devices(
         reader,
         dir.path().to_path_buf(),
         config,
         Spawner::inline(),
-        printer.clone(),
+        printer,
+        devices,
     );
     let win = app::build(&ctx).expect("window");
     win.window().set_size(slint::PhysicalSize::new(1080, 1920));
@@ -75,7 +92,7 @@ pub fn demo_with(configure: impl FnOnce(&mut AppConfig)) -> Kiosk {
     Kiosk {
         win,
         ctx,
-        printer,
+        printer: recording,
         dir,
     }
 }

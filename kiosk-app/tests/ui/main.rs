@@ -4,6 +4,7 @@
 //! test binary is large).
 
 mod errors;
+mod hardware;
 mod harness;
 mod idle;
 mod pages;
