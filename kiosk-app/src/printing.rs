@@ -117,6 +117,6 @@ impl Printer for RecordingPrinter {
         std::mem::take(&mut *self.done.borrow_mut())
     }
     fn describe(&self) -> String {
-        "测试打印机".into()
+        "演示打印机（不出纸）".into()
     }
 }

@@ -151,7 +151,6 @@ pub const VILLAGE_NONE: &str = "暂无村务公开内容。";
 pub const SUBTOTAL: &str = "小计";
 
 // Staff.
-pub const PIN_PROMPT: &str = "请输入管理密码";
 pub const PIN_NOT_SET: &str = "本机未设置管理密码（配置项 staff_pin_hash），无法进入管理。";
 pub const DAEMON_RUNNING: &str = "同步服务运行中";
 pub const DAEMON_NOT_RUNNING: &str = "同步服务未运行";

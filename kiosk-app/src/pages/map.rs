@@ -174,6 +174,11 @@ fn render(win: &MainWindow, ctx: &AppContext) -> Result<(), StoreError> {
     match selected {
         Some(p) => {
             let url = navigation_url(ctx, &p);
+            if !a.get_has_selection() || a.get_sel_title() != p.meta.title.as_str() {
+                a.set_focus_x(p.map_x);
+                a.set_focus_y(p.map_y);
+                a.set_focus_key(a.get_focus_key().wrapping_add(1));
+            }
             a.set_has_selection(true);
             a.set_sel_title(p.meta.title.as_str().into());
             a.set_sel_category(p.category.zh().into());

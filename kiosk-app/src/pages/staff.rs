@@ -126,7 +126,7 @@ fn render_pin(win: &MainWindow, ctx: &AppContext) {
     let msg = match locked {
         Some(d) => zh::pin_locked(d.as_secs().div_ceil(60)),
         None if !ctx.pin.borrow().is_configured() => zh::PIN_NOT_SET.to_string(),
-        None if st.pin_message.is_empty() => zh::PIN_PROMPT.to_string(),
+        None if st.pin_message.is_empty() => String::new(),
         None => st.pin_message.clone(),
     };
     a.set_pin_message(msg.into());
