@@ -28,7 +28,7 @@ case "$arch" in
   amd64) triple=x86_64-unknown-linux-gnu; readelf=readelf; strip=strip; machine="X86-64" ;;
   *) echo "usage: build-deb.sh arm64|amd64 [--bin-dir DIR]" >&2; exit 2 ;;
 esac
-bin_dir="${bin_dir:-target/$triple/release}"
+bin_dir="${bin_dir:-${CARGO_TARGET_DIR:-target}/$triple/release}"
 command -v "$readelf" >/dev/null || readelf=readelf
 command -v "$strip" >/dev/null || { echo "build-deb.sh: $strip missing (bash deploy/install-cross-deps.sh)" >&2; exit 1; }
 

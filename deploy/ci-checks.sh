@@ -33,7 +33,7 @@ fi
 step "cross toolchain (apt arm64 multiarch, gcc-aarch64-linux-gnu, qemu-user-static, rustup target)"
 bash deploy/install-cross-deps.sh
 
-arm=target/aarch64-unknown-linux-gnu/debug
+arm="${CARGO_TARGET_DIR:-target}/aarch64-unknown-linux-gnu/debug"
 qemu=(qemu-aarch64-static -L /usr/aarch64-linux-gnu)
 if [ "$app_ready" = 1 ]; then
   step "cross-build kiosk-sync and kiosk-app for aarch64-unknown-linux-gnu (dev profile)"
@@ -61,7 +61,7 @@ else
   # nothing to rebuild after it (a plain `cargo build -p ...` resolves
   # features differently and recompiles part of the graph).
   cargo test --workspace --no-run 2>&1 | tail -n 3
-  x86=target/debug
+  x86="${CARGO_TARGET_DIR:-target}/debug"
   for b in kiosk-sync kiosk-app; do
     [ -x "$x86/$b" ] || cargo build -p "$b"
   done

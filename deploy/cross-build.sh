@@ -71,5 +71,5 @@ echo "== cargo build ${profile_args[*]} --target $target ${packages[*]} ${featur
 start=$(date +%s)
 cargo build "${profile_args[@]}" --target "$target" "${packages[@]}" "${features[@]}"
 echo "built in $(( $(date +%s) - start )) s:"
-out="target/$target/$profile_dir"
+out="${CARGO_TARGET_DIR:-target}/$target/$profile_dir"
 ls -l "$out/kiosk-sync" $([ "$sync_only" = 0 ] && echo "$out/kiosk-app")
