@@ -62,7 +62,7 @@ impl Default for AppConfig {
             big_text: false,
             high_contrast: false,
             control_socket: PathBuf::from(kiosk_content::control::DEFAULT_SOCKET),
-            usb_import_dir: PathBuf::from("/media/kiosk-usb"),
+            usb_import_dir: PathBuf::from("/run/kiosk-usb/current"),
             staff_pin_hash: String::new(),
             pin_max_failures: 5,
             pin_lockout_secs: 300,

@@ -31,6 +31,12 @@ struct Cli {
     /// which fits a 1080p monitor). On the kiosk the window fills the screen.
     #[arg(long, value_name = "WxH", value_parser = parse_size)]
     window: Option<(u32, u32)>,
+    /// Start in big-text mode (as `big_text = true` in the config).
+    #[arg(long)]
+    big_text: bool,
+    /// Start in high-contrast mode (as `high_contrast = true` in the config).
+    #[arg(long)]
+    high_contrast: bool,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -120,7 +126,7 @@ fn main() -> ExitCode {
         .init();
     let cli = Cli::parse();
     let result = match &cli.command {
-        None => run(&cli.source, cli.window),
+        None => run(&cli.source, cli.window, cli.big_text, cli.high_contrast),
         Some(Command::Screenshot(args)) => shoot(&cli.source, args),
         Some(Command::HashPin) => hash_pin(),
     };
@@ -168,8 +174,15 @@ fn open_content(source: &Source) -> Result<(ContentReader, PathBuf, Option<tempf
     Ok((reader, dir.clone(), None))
 }
 
-fn run(source: &Source, window: Option<(u32, u32)>) -> Result<()> {
-    let config = load_config(source)?;
+fn run(
+    source: &Source,
+    window: Option<(u32, u32)>,
+    big_text: bool,
+    high_contrast: bool,
+) -> Result<()> {
+    let mut config = load_config(source)?;
+    config.big_text |= big_text;
+    config.high_contrast |= high_contrast;
     // Without content the kiosk still starts: it says so on screen and
     // waits for kiosk-sync to apply some (a village station's first boot).
     let opened = open_content(source);

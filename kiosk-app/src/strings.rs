@@ -267,7 +267,7 @@ pub mod staff {
     pub const APPLIED_AT: &str = "应用时间";
     pub const ITEMS: &str = "条目数";
     pub const CHANNEL: &str = "来源";
-    pub const PROGRESS_AS_OF: &str = "办件数据日期";
+    pub const PROGRESS_AS_OF: &str = "办件数据";
     pub const STORE_FILE: &str = "内容文件";
     pub const REFRESH_ERROR: &str = "刷新错误";
     pub const LAST_ATTEMPT: &str = "上次尝试";
@@ -286,6 +286,10 @@ pub mod staff {
     pub const LINK_DOWN: &str = "未连接";
     pub const NO_INTERFACES: &str = "无网络接口";
     pub const SYNCING: &str = "正在同步";
+
+    pub fn as_of(date: &str) -> String {
+        format!("截至 {date}")
+    }
 
     pub fn generation_no(g: u64) -> String {
         format!("第 {g} 代")

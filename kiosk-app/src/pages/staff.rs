@@ -319,7 +319,10 @@ fn render(win: &MainWindow, ctx: &AppContext) {
         (zh::staff::CHANNEL, g.channel.clone()),
         (
             zh::staff::PROGRESS_AS_OF,
-            bundle.progress_as_of.map(date_zh).unwrap_or_default(),
+            bundle
+                .progress_as_of
+                .map(|d| zh::staff::as_of(&date_zh(d)))
+                .unwrap_or_default(),
         ),
         (zh::staff::STORE_FILE, bytes(content.file_size())),
         (
