@@ -52,6 +52,26 @@ pub struct SyncStatus {
     pub repository_url: Option<String>,
     pub previous_generation: Option<u64>,
     pub disk_free_bytes: Option<u64>,
+    /// The last import from a directory (a USB stick or a LAN mirror copied
+    /// to disk), whether it came through the daemon or a separate
+    /// `kiosk-sync import`; the app shows it on screen when it changes.
+    #[serde(default)]
+    pub last_import: Option<ImportRecord>,
+}
+
+/// How one import from a directory ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportRecord {
+    /// The directory imported, as given (for example `/run/kiosk-usb/current`).
+    pub source: String,
+    pub finished_at: DateTime<Utc>,
+    pub ok: bool,
+    /// The generation made current by this import; `None` when it failed or
+    /// when the stick held nothing newer than what is already shown.
+    pub generation: Option<u64>,
+    /// One sentence for staff: what was applied, or what went wrong and what
+    /// to do.
+    pub message: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -192,6 +212,16 @@ mod tests {
         .expect_err("no daemon");
         assert!(matches!(err, ControlError::NotRunning(_)));
         assert!(err.to_string().contains("systemctl start kiosk-sync"));
+    }
+
+    #[test]
+    fn a_status_without_last_import_still_parses() {
+        let s: SyncStatus = serde_json::from_str(
+            r#"{"generation":3,"bundle_version":7,"content_published_at":null,"content_applied_at":null,"last_attempt":null,"last_success":null,"last_error":null,"next_attempt":null,"busy":false,"repository_url":null,"previous_generation":2,"disk_free_bytes":null}"#,
+        )
+        .expect("an older daemon's status");
+        assert_eq!(s.generation, Some(3));
+        assert_eq!(s.last_import, None);
     }
 
     #[test]
