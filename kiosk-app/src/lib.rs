@@ -3,7 +3,7 @@
 //! The UI is Slint (`ui/`); its `global` adapters are the only contract
 //! with this crate. [`app`] wires the window, [`pages`] holds one controller
 //! per page, and everything else is plain Rust the controllers use. See
-//! ARCHITECTURE-app.md.
+//! ARCHITECTURE.md ("kiosk-app").
 
 /// Code generated from `ui/app.slint` (the window, the adapters, their
 /// data types). Generated code is exempt from our lints.
