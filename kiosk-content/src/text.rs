@@ -2,7 +2,7 @@
 //! and 文号 (document number) normalisation. Index and query go through the
 //! same functions, so they always agree.
 
-use pinyin::ToPinyinMulti;
+use pinyin::ToPinyin;
 
 /// True for the CJK ideographs residents type or read (Han, including
 /// extension A and compatibility ideographs).
@@ -121,13 +121,78 @@ pub fn bigrams(run: &str) -> Vec<String> {
     chars.windows(2).map(|p| p.iter().collect()).collect()
 }
 
-/// Pinyin readings of one character: the first is the most common one.
-/// At most three readings are kept (enough for 行, 重, 长, 乐).
+/// Characters whose second reading residents really type, with every
+/// reading worth indexing, the usual one first. Every other character is
+/// indexed by its usual reading only: the dictionary's rare readings (投
+/// "dou", 示 "qi", 年 "ning", 招 "qiao") would otherwise make `db` match
+/// 招标投标 and fill results with noise.
+const HETERONYMS: &[(char, &[&str])] = &[
+    ('行', &["xing", "hang"]),
+    ('重', &["zhong", "chong"]),
+    ('长', &["chang", "zhang"]),
+    ('乐', &["le", "yue"]),
+    ('还', &["hai", "huan"]),
+    ('都', &["du", "dou"]),
+    ('会', &["hui", "kuai"]),
+    ('传', &["chuan", "zhuan"]),
+    ('调', &["diao", "tiao"]),
+    ('便', &["bian", "pian"]),
+    ('差', &["cha", "chai"]),
+    ('朝', &["chao", "zhao"]),
+    ('单', &["dan", "shan"]),
+    ('降', &["jiang", "xiang"]),
+    ('解', &["jie", "xie"]),
+    ('曾', &["ceng", "zeng"]),
+    ('参', &["can", "shen", "cen"]),
+    ('省', &["sheng", "xing"]),
+    ('率', &["lv", "shuai"]),
+    ('给', &["gei", "ji"]),
+    ('校', &["xiao", "jiao"]),
+    ('地', &["di", "de"]),
+    ('的', &["de", "di"]),
+    ('得', &["de", "dei"]),
+    ('系', &["xi", "ji"]),
+    ('属', &["shu", "zhu"]),
+    ('藏', &["cang", "zang"]),
+    ('大', &["da", "dai"]),
+    ('血', &["xue", "xie"]),
+    ('着', &["zhe", "zhao", "zhuo"]),
+    ('了', &["le", "liao"]),
+    ('没', &["mei", "mo"]),
+    ('数', &["shu", "shuo"]),
+    ('称', &["cheng", "chen"]),
+    ('盛', &["sheng", "cheng"]),
+    ('厦', &["sha", "xia"]),
+    ('露', &["lu", "lou"]),
+    ('落', &["luo", "la", "lao"]),
+    ('强', &["qiang", "jiang"]),
+    ('薄', &["bo", "bao"]),
+    ('卡', &["ka", "qia"]),
+    ('觉', &["jue", "jiao"]),
+    ('角', &["jiao", "jue"]),
+    ('模', &["mo", "mu"]),
+    ('乘', &["cheng", "sheng"]),
+    ('弹', &["tan", "dan"]),
+    ('奇', &["qi", "ji"]),
+    ('核', &["he", "hu"]),
+    ('恶', &["e", "wu"]),
+    ('番', &["fan", "pan"]),
+    ('六', &["liu", "lu"]),
+    ('泊', &["bo", "po"]),
+    ('宿', &["su", "xiu"]),
+    ('供', &["gong"]),
+    ('种', &["zhong"]),
+    ('区', &["qu"]),
+    ('石', &["shi"]),
+];
+
+/// Pinyin readings of one character, the most common first: two or three
+/// for the characters in [`HETERONYMS`], otherwise the usual one.
 pub fn readings(c: char) -> Vec<&'static str> {
-    match c.to_pinyin_multi() {
-        Some(multi) => multi.into_iter().take(3).map(|p| p.plain()).collect(),
-        None => Vec::new(),
+    if let Some((_, r)) = HETERONYMS.iter().find(|(h, _)| *h == c) {
+        return r.to_vec();
     }
+    c.to_pinyin().map(|p| vec![p.plain()]).unwrap_or_default()
 }
 
 /// Longest window of characters whose pinyin is indexed from each start.
@@ -289,7 +354,28 @@ mod tests {
 
     #[test]
     fn polyphonic_characters_get_both_readings() {
-        let (full, _) = pinyin_tokens("银行");
-        assert!(full.iter().any(|t| t == "yinhang"), "{full:?}");
+        for (text, spelling) in [
+            ("银行", "yinhang"),
+            ("县长", "xianzhang"),
+            ("重庆", "chongqing"),
+            ("调解", "tiaojie"),
+            ("会计", "kuaiji"),
+        ] {
+            let (full, _) = pinyin_tokens(text);
+            assert!(full.iter().any(|t| t == spelling), "{text}: {full:?}");
+        }
+    }
+
+    #[test]
+    fn rare_dictionary_readings_are_not_indexed() {
+        // 投 "dou" would make `db` match 招标投标; 示 "qi", 年 "ning" alike.
+        let (full, initials) = pinyin_tokens("招标投标 示范县 2021年版");
+        assert!(!initials.iter().any(|t| t.contains("db")), "{initials:?}");
+        assert!(!full.iter().any(|t| t.starts_with("qifan")), "{full:?}");
+        assert!(!full.iter().any(|t| t.contains("ningban")), "{full:?}");
+        assert!(
+            full.iter().any(|t| t.starts_with("zhaobiaotoubiao")),
+            "{full:?}"
+        );
     }
 }

@@ -630,6 +630,23 @@ mod search {
     }
 
     #[test]
+    fn initials_do_not_match_through_rare_readings() {
+        // 投 has a rare dictionary reading "dou": 招标投标 once matched `db`,
+        // so 示范县公共资源交易目录 ranked second for residents typing 低保.
+        let (_d, r) = demo_store();
+        let hits = titles(&r, "db");
+        assert!(
+            !hits.iter().any(|(_, t, _)| t.contains("公共资源交易目录")),
+            "{hits:?}"
+        );
+        let first_policy = hits
+            .iter()
+            .find(|(k, _, _)| *k == ItemKind::Policy)
+            .expect("a policy matches db");
+        assert!(first_policy.1.contains("低保"), "{hits:?}");
+    }
+
+    #[test]
     fn all_three_doc_number_spellings_find_the_same_policy() {
         let (_d, r) = demo_store();
         for q in [
