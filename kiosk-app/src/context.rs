@@ -5,6 +5,7 @@ use std::cell::{Cell, RefCell};
 use std::path::PathBuf;
 use std::rc::{Rc, Weak};
 
+use chrono::NaiveDateTime;
 use kiosk_content::{ContentReader, Hall};
 use slint::ComponentHandle;
 
@@ -32,6 +33,8 @@ pub struct AppContext {
     pub taps: RefCell<SecretTaps>,
     /// Bumped on every navigation: scroll panes go back to the top.
     pub visit: Cell<i32>,
+    /// The time printed on slips (tests fix it).
+    pub clock: Cell<Clock>,
     pub timers: Timers,
     /// Backlight, motion sensor, watchdog (none in tests and screenshots).
     pub devices: crate::hardware::Devices,
@@ -98,6 +101,7 @@ impl AppContext {
             pin: RefCell::new(pin),
             taps: RefCell::default(),
             visit: Cell::new(0),
+            clock: Cell::new(Clock::Local),
             timers: Timers::default(),
             devices,
             search: RefCell::default(),
@@ -113,6 +117,11 @@ impl AppContext {
         })
     }
 
+    /// Local time now, as the clock says (printed on slips).
+    pub fn now(&self) -> NaiveDateTime {
+        self.clock.get().now()
+    }
+
     /// The hall this kiosk stands in: the configured one, else the first.
     pub fn hall(&self) -> Option<Hall> {
         let content = self.content.borrow();
@@ -121,6 +130,25 @@ impl AppContext {
             .hall(&self.config.hall)
             .or_else(|| bundle.halls.first())
             .cloned()
+    }
+}
+
+/// Where the app takes the time it prints from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Clock {
+    /// The machine's local time.
+    #[default]
+    Local,
+    /// Always this time (tests: a slip prints the same on every run).
+    Fixed(NaiveDateTime),
+}
+
+impl Clock {
+    pub fn now(self) -> NaiveDateTime {
+        match self {
+            Clock::Local => chrono::Local::now().naive_local(),
+            Clock::Fixed(t) => t,
+        }
     }
 }
 

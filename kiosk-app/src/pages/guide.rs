@@ -53,7 +53,8 @@ fn checklist(g: &Guide) -> Vec<String> {
     g.materials
         .iter()
         .map(|m| {
-            let detail = zh::material_detail(&m.form, m.copies, "");
+            // Plain words on paper: the slip font's "·" is a wide gap.
+            let detail = zh::material_detail(&m.form, m.copies, "").replace(" · ", " ");
             match &m.note {
                 Some(n) => format!("{}（{detail}；{n}）", m.name),
                 None => format!("{}（{detail}）", m.name),
@@ -204,7 +205,7 @@ fn print(win: &MainWindow, ctx: &Rc<AppContext>) {
             .online_url
             .clone()
             .unwrap_or_else(|| bundle.item_url(&guide.meta.id)),
-        printed_at: chrono::Local::now().naive_local(),
+        printed_at: ctx.now(),
         footer: zh::PRINT_FOOTER.into(),
     };
     drop(content);

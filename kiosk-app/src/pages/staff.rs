@@ -100,10 +100,7 @@ pub fn setup(win: &MainWindow, ctx: &Rc<AppContext>) {
                 ctx.hall().map(|h| h.name).unwrap_or_default(),
             )
         };
-        let msg = match ctx
-            .printer
-            .test_page(&county, &hall, Local::now().naive_local())
-        {
+        let msg = match ctx.printer.test_page(&county, &hall, ctx.now()) {
             Ok(_) => zh::printer_test_sent().to_string(),
             Err(m) => m,
         };

@@ -2,14 +2,17 @@
 //! looks a test needs.
 
 use std::cell::Cell;
-use std::path::PathBuf;
+use std::os::unix::net::UnixListener;
+use std::path::{Path, PathBuf};
 use std::rc::Rc;
+use std::sync::{Arc, Mutex};
 
 use i_slint_backend_testing::{ElementHandle, TestingBackend, TestingBackendOptions};
 use kiosk_app::background::Spawner;
 use kiosk_app::config::AppConfig;
 use kiosk_app::printing::RecordingPrinter;
 use kiosk_app::{AppContext, MainWindow, Nav, PageId, app};
+use kiosk_content::control::{self, ControlRequest, ControlResponse, SyncStatus};
 use slint::ComponentHandle;
 use slint::platform::PointerEventButton;
 use tempfile::TempDir;
@@ -42,7 +45,7 @@ pub struct Kiosk {
 }
 
 /// The demo config with paths that exist only in the test's folder.
-pub fn test_config(dir: &std::path::Path) -> AppConfig {
+pub fn test_config(dir: &Path) -> AppConfig {
     AppConfig {
         control_socket: dir.join("no-daemon.sock"),
         usb_import_dir: dir.join("usb"),
@@ -73,11 +76,39 @@ pub fn demo_on(
     devices: kiosk_app::hardware::Devices,
     recording: Rc<RecordingPrinter>,
 ) -> Kiosk {
-    init_backend();
     let dir = tempfile::tempdir().expect("tempdir");
-    let reader = kiosk_content::demo::open_demo(dir.path()).expect("demo store");
     let mut config = test_config(dir.path());
     configure(&mut config);
+    launch(dir, config, printer, devices, recording)
+}
+
+/// A kiosk started the way `kiosk-app --config FILE` starts one: `text`
+/// (given the kiosk's folder) is written to a config file, the app reads
+/// it, and its printer is the one the file's `[hardware.printer]` names.
+pub fn from_config_file(text: impl FnOnce(&Path) -> String) -> Kiosk {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("app.toml");
+    std::fs::write(&path, text(dir.path())).expect("write config");
+    let config = AppConfig::load(&path).unwrap_or_else(|e| panic!("{e}"));
+    let printer = kiosk_app::hardware::open_printer(&config);
+    launch(
+        dir,
+        config,
+        printer,
+        kiosk_app::hardware::Devices::default(),
+        Rc::new(RecordingPrinter::default()),
+    )
+}
+
+fn launch(
+    dir: TempDir,
+    config: AppConfig,
+    printer: Rc<dyn kiosk_app::printing::Printer>,
+    devices: kiosk_app::hardware::Devices,
+    recording: Rc<RecordingPrinter>,
+) -> Kiosk {
+    init_backend();
+    let reader = kiosk_content::demo::open_demo(dir.path()).expect("demo store");
     let ctx = AppContext::with_devices(
         reader,
         dir.path().to_path_buf(),
@@ -184,6 +215,33 @@ impl Kiosk {
         });
     }
 
+    /// Five taps on the header (leaving the attract screen first), then
+    /// the PIN page.
+    pub fn open_pin_page(&self) {
+        if self.page() == PageId::Attract {
+            self.start();
+        }
+        let header = ElementHandle::find_by_element_id(&self.win, "Header::secret")
+            .next()
+            .expect("header tap area");
+        for _ in 0..5 {
+            header.mock_single_click(PointerEventButton::Left);
+        }
+        assert_eq!(self.page(), PageId::StaffPin);
+    }
+
+    pub fn enter_pin(&self, pin: &str) {
+        self.type_digits(pin);
+        self.tap("确定");
+    }
+
+    /// The staff panel, opened with the demo config's PIN.
+    pub fn open_staff_panel(&self) {
+        self.open_pin_page();
+        self.enter_pin(DEMO_PIN);
+        assert_eq!(self.page(), PageId::Staff);
+    }
+
     /// Leaves the attract screen.
     pub fn start(&self) {
         assert_eq!(self.page(), PageId::Attract);
@@ -219,6 +277,52 @@ impl Kiosk {
             .collect();
         out.sort();
         out
+    }
+}
+
+/// The staff PIN of the demo config.
+pub const DEMO_PIN: &str = "246810";
+
+/// A stand-in for the sync daemon on a Unix socket: answers every request
+/// with the status it holds now and records what it was asked.
+pub struct FakeDaemon {
+    seen: Arc<Mutex<Vec<ControlRequest>>>,
+    status: Arc<Mutex<SyncStatus>>,
+}
+
+impl FakeDaemon {
+    pub fn start(socket: &Path, status: SyncStatus) -> FakeDaemon {
+        let listener = UnixListener::bind(socket).expect("bind");
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let status = Arc::new(Mutex::new(status));
+        let (log, current) = (seen.clone(), status.clone());
+        // Ends with the test process (the listener's folder is a temp dir).
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(stream) = stream else { return };
+                let Ok(req) = control::read_request(&stream) else {
+                    continue;
+                };
+                let message = match req {
+                    ControlRequest::SyncNow => "已开始同步",
+                    ControlRequest::Revert => "已回退到第 1 代内容",
+                    _ => "ok",
+                };
+                log.lock().expect("log").push(req);
+                let status = current.lock().expect("status").clone();
+                let _ =
+                    control::write_response(&stream, &ControlResponse::ok(message, Some(status)));
+            }
+        });
+        FakeDaemon { seen, status }
+    }
+
+    pub fn set_status(&self, status: SyncStatus) {
+        *self.status.lock().expect("status") = status;
+    }
+
+    pub fn requests(&self) -> Vec<ControlRequest> {
+        self.seen.lock().expect("log").clone()
     }
 }
 

@@ -1,66 +1,16 @@
-use std::os::unix::net::UnixListener;
-use std::path::Path;
-use std::sync::{Arc, Mutex};
-
-use i_slint_backend_testing::ElementHandle;
 use kiosk_app::{PageId, StaffAdapter, strings};
-use kiosk_content::control::{self, ControlRequest, ControlResponse, SyncStatus};
+use kiosk_content::control::{ControlRequest, SyncStatus};
 use slint::ComponentHandle;
-use slint::platform::PointerEventButton;
 
-use crate::harness::{Kiosk, demo, demo_with, rows};
-
-/// Five taps on the header, then the PIN page.
-fn open_pin_page(k: &Kiosk) {
-    k.start();
-    let header = ElementHandle::find_by_element_id(&k.win, "Header::secret")
-        .next()
-        .expect("header tap area");
-    for _ in 0..5 {
-        header.mock_single_click(PointerEventButton::Left);
-    }
-    assert_eq!(k.page(), PageId::StaffPin);
-}
-
-fn enter_pin(k: &Kiosk, pin: &str) {
-    k.type_digits(pin);
-    k.tap("确定");
-}
-
-/// A stand-in for the sync daemon on a socket: answers every request with
-/// `status` and records what it was asked.
-fn fake_daemon(socket: &Path, status: SyncStatus) -> Arc<Mutex<Vec<ControlRequest>>> {
-    let listener = UnixListener::bind(socket).expect("bind");
-    let seen = Arc::new(Mutex::new(Vec::new()));
-    let log = seen.clone();
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(stream) = stream else { return };
-            let Ok(req) = control::read_request(&stream) else {
-                continue;
-            };
-            let message = match req {
-                ControlRequest::SyncNow => "已开始同步",
-                ControlRequest::Revert => "已回退到第 1 代内容",
-                _ => "ok",
-            };
-            log.lock().expect("log").push(req);
-            let _ = control::write_response(
-                &stream,
-                &ControlResponse::ok(message, Some(status.clone())),
-            );
-        }
-    });
-    seen
-}
+use crate::harness::{DEMO_PIN, FakeDaemon, demo, demo_with, rows};
 
 #[test]
 fn five_wrong_pins_lock_the_panel_even_for_the_right_pin() {
     let k = demo();
-    open_pin_page(&k);
+    k.open_pin_page();
     let a = k.win.global::<StaffAdapter>();
     for i in 0..4 {
-        enter_pin(&k, "111111");
+        k.enter_pin("111111");
         assert_eq!(
             a.get_pin_message(),
             strings::pin_wrong(4 - i),
@@ -68,7 +18,7 @@ fn five_wrong_pins_lock_the_panel_even_for_the_right_pin() {
             i + 1
         );
     }
-    enter_pin(&k, "111111");
+    k.enter_pin("111111");
     assert!(a.get_locked());
     assert!(
         a.get_pin_message().contains("锁定"),
@@ -76,7 +26,7 @@ fn five_wrong_pins_lock_the_panel_even_for_the_right_pin() {
         a.get_pin_message()
     );
     // The right PIN now does not open it either.
-    enter_pin(&k, "246810");
+    k.enter_pin(DEMO_PIN);
     a.invoke_pin_submit();
     assert_eq!(k.page(), PageId::StaffPin);
     assert!(a.get_locked());
@@ -85,8 +35,8 @@ fn five_wrong_pins_lock_the_panel_even_for_the_right_pin() {
 #[test]
 fn the_right_pin_opens_the_panel_and_it_says_plainly_when_the_daemon_is_not_running() {
     let k = demo();
-    open_pin_page(&k);
-    enter_pin(&k, "246810");
+    k.open_pin_page();
+    k.enter_pin(DEMO_PIN);
     assert_eq!(k.page(), PageId::Staff);
     let a = k.win.global::<StaffAdapter>();
     assert!(!a.get_daemon_running());
@@ -121,9 +71,9 @@ fn the_panel_shows_sync_status_and_sends_actions_to_the_daemon() {
         disk_free_bytes: Some(5 * 1024 * 1024 * 1024),
         ..Default::default()
     };
-    let seen = fake_daemon(&socket, status);
-    open_pin_page(&k);
-    enter_pin(&k, "246810");
+    let daemon = FakeDaemon::start(&socket, status);
+    k.open_pin_page();
+    k.enter_pin(DEMO_PIN);
     let a = k.win.global::<StaffAdapter>();
     assert!(a.get_daemon_running(), "{}", a.get_daemon_state());
     let sync = rows(a.get_sync_facts());
@@ -141,7 +91,7 @@ fn the_panel_shows_sync_status_and_sends_actions_to_the_daemon() {
     assert!(a.get_confirm_revert());
     k.tap("确认回退");
     assert_eq!(a.get_action_message(), "已回退到第 1 代内容");
-    let seen = seen.lock().expect("log").clone();
+    let seen = daemon.requests();
     assert!(seen.contains(&ControlRequest::SyncNow));
     assert!(seen.contains(&ControlRequest::Revert));
 }
@@ -149,9 +99,9 @@ fn the_panel_shows_sync_status_and_sends_actions_to_the_daemon() {
 #[test]
 fn usb_import_without_a_stick_says_so_and_with_one_asks_the_daemon() {
     let k = demo();
-    let seen = fake_daemon(&k.ctx.config.control_socket, SyncStatus::default());
-    open_pin_page(&k);
-    enter_pin(&k, "246810");
+    let daemon = FakeDaemon::start(&k.ctx.config.control_socket, SyncStatus::default());
+    k.open_pin_page();
+    k.enter_pin(DEMO_PIN);
     let a = k.win.global::<StaffAdapter>();
     k.tap("导入U盘");
     assert!(
@@ -162,18 +112,14 @@ fn usb_import_without_a_stick_says_so_and_with_one_asks_the_daemon() {
     std::fs::create_dir_all(&k.ctx.config.usb_import_dir).expect("usb dir");
     k.tap("导入U盘");
     let path = k.ctx.config.usb_import_dir.display().to_string();
-    assert!(
-        seen.lock()
-            .expect("log")
-            .contains(&ControlRequest::Import { path })
-    );
+    assert!(daemon.requests().contains(&ControlRequest::Import { path }));
 }
 
 #[test]
 fn test_print_from_the_panel() {
     let k = demo();
-    open_pin_page(&k);
-    enter_pin(&k, "246810");
+    k.open_pin_page();
+    k.enter_pin(DEMO_PIN);
     k.tap("打印测试页");
     assert_eq!(*k.printer.test_pages.borrow(), 1);
     assert_eq!(
@@ -185,8 +131,8 @@ fn test_print_from_the_panel() {
 #[test]
 fn without_a_pin_hash_the_panel_stays_shut() {
     let k = demo_with(|c| c.staff_pin_hash.clear());
-    open_pin_page(&k);
-    enter_pin(&k, "246810");
+    k.open_pin_page();
+    k.enter_pin(DEMO_PIN);
     assert_eq!(k.page(), PageId::StaffPin);
     assert_eq!(
         k.win.global::<StaffAdapter>().get_pin_message(),
