@@ -123,6 +123,8 @@ pub fn setup(win: &MainWindow, ctx: &Rc<AppContext>) {
             move || h.run(refresh_content)
         },
     );
+    // USB imports finished by kiosk-sync are announced on screen.
+    crate::imports::start(win, ctx);
     // Finished print jobs and printer state.
     ctx.timers
         .printer

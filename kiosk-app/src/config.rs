@@ -45,6 +45,9 @@ pub struct AppConfig {
     pub case_prefix: String,
     /// How often the app looks for content applied by the sync daemon.
     pub content_poll_secs: u64,
+    /// How often the app asks the sync daemon for its status (a finished
+    /// USB import is then shown on screen).
+    pub status_poll_secs: u64,
     /// Printer, backlight schedule, motion sensor (`[hardware.printer]`,
     /// `[hardware.screen]`, `[hardware.motion]`): kiosk-hardware's own
     /// settings. The screen dims `dim_after_secs` after the attract screen
@@ -68,6 +71,7 @@ impl Default for AppConfig {
             pin_lockout_secs: 300,
             case_prefix: "SFX".into(),
             content_poll_secs: 2,
+            status_poll_secs: 5,
             hardware: kiosk_hardware::HardwareConfig::default(),
         }
     }
@@ -129,6 +133,9 @@ impl AppConfig {
         }
         if self.content_poll_secs == 0 {
             return Err(field("content_poll_secs", "must be at least 1 second"));
+        }
+        if self.status_poll_secs == 0 {
+            return Err(field("status_poll_secs", "must be at least 1 second"));
         }
         if !self.staff_pin_hash.is_empty()
             && argon2::PasswordHash::new(&self.staff_pin_hash).is_err()

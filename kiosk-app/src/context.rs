@@ -47,6 +47,8 @@ pub struct AppContext {
     pub catalog: RefCell<pages::catalog::CatalogState>,
     pub village: RefCell<pages::village::VillageState>,
     pub staff: RefCell<pages::staff::StaffState>,
+    /// USB imports kiosk-sync reported, for the banner.
+    pub imports: RefCell<crate::imports::ImportWatch>,
 }
 
 #[derive(Default)]
@@ -57,6 +59,10 @@ pub struct Timers {
     pub printer: slint::Timer,
     pub screen: slint::Timer,
     pub watchdog: slint::Timer,
+    /// Polls kiosk-sync's status (USB import results).
+    pub status: slint::Timer,
+    /// Hides the import banner.
+    pub banner: slint::Timer,
 }
 
 impl AppContext {
@@ -113,6 +119,7 @@ impl AppContext {
             catalog: RefCell::default(),
             village: RefCell::default(),
             staff: RefCell::default(),
+            imports: RefCell::default(),
             config,
         })
     }

@@ -25,6 +25,7 @@ pub mod context;
 pub mod hardware;
 pub mod idle;
 pub mod images;
+pub mod imports;
 pub mod nav;
 pub mod pages;
 pub mod pin;

@@ -259,6 +259,29 @@ pub fn printer_test_sent() -> &'static str {
 
 pub const SYNC_STATE: &str = "同步状态";
 
+/// The banner after a USB import (`generation`: the content it made
+/// current; none when the stick held nothing newer).
+pub fn import_result(ok: bool, generation: Option<u64>, message: &str) -> String {
+    match (ok, generation) {
+        (true, Some(g)) => format!("U盘内容已导入，已更新为第 {g} 版内容。"),
+        (true, None) => "U盘中的内容不比本机新，未更新。".into(),
+        (false, _) => {
+            let why = message.trim().trim_end_matches(['。', '.', '；', ';']);
+            format!("U盘导入失败：{why}。请联系工作人员。")
+        }
+    }
+}
+
+/// The staff panel's row for the last USB import.
+pub fn import_summary(when: &str, ok: bool, generation: Option<u64>, message: &str) -> String {
+    let result = match (ok, generation) {
+        (true, Some(g)) => format!("已导入，现为第 {g} 代内容"),
+        (true, None) => "U盘内容不比本机新，未更新".into(),
+        (false, _) => format!("失败：{}", message.trim()),
+    };
+    format!("{when} {result}")
+}
+
 /// Labels of the staff panel.
 pub mod staff {
     pub const BUNDLE_VERSION: &str = "内容版本";
@@ -276,6 +299,7 @@ pub mod staff {
     pub const NEXT_ATTEMPT: &str = "下次同步";
     pub const REPOSITORY: &str = "内容源";
     pub const REVERT_TO: &str = "可回退到";
+    pub const LAST_IMPORT: &str = "上次U盘导入";
     pub const DISK_FREE: &str = "磁盘剩余";
     pub const PRINTER: &str = "打印机";
     pub const NETWORK: &str = "网络";

@@ -361,6 +361,20 @@ fn render(win: &MainWindow, ctx: &AppContext) {
                     s.repository_url.clone().unwrap_or_default(),
                 ),
                 (
+                    zh::staff::LAST_IMPORT,
+                    s.last_import
+                        .as_ref()
+                        .map(|r| {
+                            zh::import_summary(
+                                &when(Some(r.finished_at)),
+                                r.ok,
+                                r.generation,
+                                &r.message,
+                            )
+                        })
+                        .unwrap_or_else(|| zh::staff::NONE.into()),
+                ),
+                (
                     zh::staff::REVERT_TO,
                     s.previous_generation
                         .map(zh::staff::generation_no)

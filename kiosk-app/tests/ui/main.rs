@@ -7,6 +7,7 @@ mod errors;
 mod hardware;
 mod harness;
 mod idle;
+mod imports;
 mod pages;
 mod progress;
 mod qr;
