@@ -51,7 +51,8 @@ pub struct AppConfig {
     /// Printer, backlight schedule, motion sensor (`[hardware.printer]`,
     /// `[hardware.screen]`, `[hardware.motion]`): kiosk-hardware's own
     /// settings. The screen dims `dim_after_secs` after the attract screen
-    /// appears; `[hardware.screen] dim_after_secs` is not used by the app.
+    /// appears, so `[hardware.screen] dim_after_secs` is refused (see
+    /// [`AppConfig::parse`]) rather than silently ignored.
     pub hardware: kiosk_hardware::HardwareConfig,
 }
 
@@ -86,6 +87,10 @@ pub enum ConfigError {
     },
     #[error("config file {path}: {message}")]
     Parse { path: PathBuf, message: String },
+    #[error(
+        "config file {path}, line {line}: `[hardware.screen] dim_after_secs` is not used by kiosk-app; remove it and set the top-level `dim_after_secs` (seconds on the attract screen before the screen dims, default 120) instead"
+    )]
+    ScreenDimAfter { path: PathBuf, line: usize },
     #[error("config file {path}: field `{field}`: {message}")]
     Field {
         path: PathBuf,
@@ -109,6 +114,13 @@ impl AppConfig {
             path: path.to_path_buf(),
             message: e.to_string().trim().to_string(),
         })?;
+        if let Some(offset) = hardware_dim_after(text) {
+            let line = text[..offset.min(text.len())].matches('\n').count() + 1;
+            return Err(ConfigError::ScreenDimAfter {
+                path: path.to_path_buf(),
+                line,
+            });
+        }
         cfg.validate(path)?;
         Ok(cfg)
     }
@@ -166,6 +178,26 @@ impl AppConfig {
         // The embedded demo config is checked by a unit test.
         Self::parse(DEMO_CONFIG, Path::new("<built-in demo config>")).unwrap_or_default()
     }
+}
+
+/// Where `[hardware.screen] dim_after_secs` is set, if it is: kiosk-hardware
+/// accepts the key, but the app dims by its own `dim_after_secs`.
+fn hardware_dim_after(text: &str) -> Option<usize> {
+    #[derive(Deserialize)]
+    struct File {
+        hardware: Option<Hardware>,
+    }
+    #[derive(Deserialize)]
+    struct Hardware {
+        screen: Option<Screen>,
+    }
+    #[derive(Deserialize)]
+    struct Screen {
+        dim_after_secs: Option<toml::Spanned<toml::Value>>,
+    }
+    let file: File = toml::from_str(text).ok()?;
+    let key = file.hardware?.screen?.dim_after_secs?;
+    Some(key.span().start)
 }
 
 #[cfg(test)]
@@ -226,6 +258,41 @@ mod tests {
         )
         .expect_err("bad kind");
         assert!(err.to_string().contains("kind"), "{err}");
+    }
+
+    #[test]
+    fn the_status_poll_is_checked_like_the_others() {
+        let cfg = AppConfig::parse("status_poll_secs = 30\n", Path::new("a.toml")).expect("30 s");
+        assert_eq!(cfg.status_poll_secs, 30);
+        let err =
+            AppConfig::parse("status_poll_secs = 0\n", Path::new("a.toml")).expect_err("zero");
+        assert!(err.to_string().contains("status_poll_secs"), "{err}");
+    }
+
+    #[test]
+    fn the_hardware_screens_dim_after_is_refused_naming_the_line_and_the_key_to_use() {
+        let text = "hall = \"chengguan\"\ndim_after_secs = 60\n\n[hardware.screen]\nfull_percent = 90\ndim_after_secs = 30\n";
+        let err = AppConfig::parse(text, Path::new("/etc/kiosk/app.toml")).expect_err("refused");
+        let msg = err.to_string();
+        assert!(msg.contains("/etc/kiosk/app.toml"), "{msg}");
+        assert!(msg.contains("line 6"), "{msg}");
+        assert!(msg.contains("[hardware.screen] dim_after_secs"), "{msg}");
+        assert!(msg.contains("top-level `dim_after_secs`"), "{msg}");
+        // The same table without it, and the top-level key, are fine.
+        let ok = AppConfig::parse(
+            "dim_after_secs = 60\n[hardware.screen]\nfull_percent = 90\n",
+            Path::new("a.toml"),
+        )
+        .expect("no screen dim_after_secs");
+        assert_eq!(ok.dim_after_secs, 60);
+        // Inline and dotted forms are caught too.
+        for (text, line) in [
+            ("hardware = { screen = { dim_after_secs = 5 } }\n", "line 1"),
+            ("[hardware]\nscreen.dim_after_secs = 5\n", "line 2"),
+        ] {
+            let err = AppConfig::parse(text, Path::new("a.toml")).expect_err(text);
+            assert!(err.to_string().contains(line), "{err}");
+        }
     }
 
     #[test]

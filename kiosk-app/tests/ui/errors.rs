@@ -60,22 +60,43 @@ fn a_missing_image_is_named_on_the_page_and_the_rest_shows() {
     assert_eq!(g.get_title(), "最低生活保障申请");
 }
 
-#[test]
-fn a_missing_data_dir_is_named() {
-    let out = kiosk_app()
-        .args([
+/// Runs `kiosk-app` with `args`, which it must refuse; returns what it said
+/// on stderr.
+fn refused<S: AsRef<std::ffi::OsStr>>(args: impl IntoIterator<Item = S>) -> String {
+    let out = kiosk_app().args(args).output().expect("run");
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(!out.status.success(), "accepted; stderr: {err}");
+    err
+}
+
+/// `kiosk-app screenshot` of the home page from `data_dir`.
+fn home_shot_from(data_dir: &std::path::Path) -> Vec<std::ffi::OsString> {
+    let mut args: Vec<std::ffi::OsString> = vec!["screenshot".into(), "--data-dir".into()];
+    args.push(data_dir.into());
+    args.extend(["--page", "home", "--out", "/dev/null"].map(Into::into));
+    args
+}
+
+/// `kiosk-app --config FILE screenshot --demo` of the home page.
+fn demo_shot_with_config(config: &std::path::Path) -> Vec<std::ffi::OsString> {
+    let mut args: Vec<std::ffi::OsString> = vec!["--config".into(), config.into()];
+    args.extend(
+        [
             "screenshot",
-            "--data-dir",
-            "/nonexistent/kiosk-data",
+            "--demo",
             "--page",
             "home",
             "--out",
             "/dev/null",
-        ])
-        .output()
-        .expect("run");
-    assert!(!out.status.success());
-    let err = String::from_utf8_lossy(&out.stderr);
+        ]
+        .map(Into::into),
+    );
+    args
+}
+
+#[test]
+fn a_missing_data_dir_is_named() {
+    let err = refused(home_shot_from("/nonexistent/kiosk-data".as_ref()));
     assert!(
         err.contains("/nonexistent/kiosk-data") && err.contains("--demo"),
         "{err}"
@@ -87,71 +108,46 @@ fn a_corrupt_store_is_named() {
     let dir = tempfile::tempdir().expect("tempdir");
     std::fs::create_dir_all(dir.path().join("content")).expect("mkdir");
     std::fs::write(dir.path().join("content/current.json"), b"garbage").expect("write");
-    let out = kiosk_app()
-        .arg("screenshot")
-        .arg("--data-dir")
-        .arg(dir.path())
-        .args(["--page", "home", "--out", "/dev/null"])
-        .output()
-        .expect("run");
-    assert!(!out.status.success());
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = refused(home_shot_from(dir.path()));
     assert!(err.contains("current.json"), "{err}");
 }
 
 #[test]
 fn an_empty_store_says_how_to_get_content() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let out = kiosk_app()
-        .arg("screenshot")
-        .arg("--data-dir")
-        .arg(dir.path())
-        .args(["--page", "home", "--out", "/dev/null"])
-        .output()
-        .expect("run");
-    assert!(!out.status.success());
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = refused(home_shot_from(dir.path()));
     assert!(err.contains("kiosk-sync"), "{err}");
 }
 
 #[test]
 fn an_unreadable_config_is_named_with_the_field() {
-    let out = kiosk_app()
-        .args([
-            "--config",
-            "/nonexistent/app.toml",
-            "screenshot",
-            "--demo",
-            "--page",
-            "home",
-            "--out",
-            "/dev/null",
-        ])
-        .output()
-        .expect("run");
-    assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/app.toml"));
+    let err = refused(demo_shot_with_config("/nonexistent/app.toml".as_ref()));
+    assert!(err.contains("/nonexistent/app.toml"), "{err}");
 
     let dir = tempfile::tempdir().expect("tempdir");
     let cfg = dir.path().join("app.toml");
     std::fs::write(&cfg, "hall = \"chengguan\"\nidle_timeout = 30\n").expect("write");
-    let out = kiosk_app()
-        .arg("--config")
-        .arg(&cfg)
-        .args([
-            "screenshot",
-            "--demo",
-            "--page",
-            "home",
-            "--out",
-            "/dev/null",
-        ])
-        .output()
-        .expect("run");
-    assert!(!out.status.success());
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = refused(demo_shot_with_config(&cfg));
     assert!(
         err.contains("idle_timeout") && err.contains("line 2"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_screen_dim_time_under_hardware_is_refused_with_the_key_to_use() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cfg = dir.path().join("app.toml");
+    std::fs::write(
+        &cfg,
+        "idle_timeout_secs = 60\n\n[hardware.screen]\ndim_after_secs = 30\n",
+    )
+    .expect("write");
+    let err = refused(demo_shot_with_config(&cfg));
+    assert!(
+        err.contains(&cfg.display().to_string())
+            && err.contains("line 4")
+            && err.contains("top-level `dim_after_secs`"),
         "{err}"
     );
 }
@@ -181,14 +177,9 @@ fn the_screenshot_command_writes_a_png_of_the_asked_size() {
     let img = image::open(&png).expect("png");
     assert_eq!((img.width(), img.height()), (1280, 800));
 
-    let out = kiosk_app()
-        .args(["screenshot", "--demo", "--page", "nowhere", "--out"])
-        .arg(&png)
-        .output()
-        .expect("run");
-    assert!(!out.status.success());
-    assert!(
-        String::from_utf8_lossy(&out.stderr).contains("progress-result"),
-        "lists the pages"
-    );
+    let mut args: Vec<std::ffi::OsString> = ["screenshot", "--demo", "--page", "nowhere", "--out"]
+        .map(Into::into)
+        .into();
+    args.push(png.into());
+    assert!(refused(args).contains("progress-result"), "lists the pages");
 }
