@@ -5,8 +5,10 @@
 //!
 //! Threads:
 //! - the main thread is the **worker**: it runs every job (scheduled poll,
-//!   sync now, USB import, revert) one after another, so it is the only
-//!   writer of the store and of `sync-state.json`;
+//!   sync now, USB import, revert) one after another, so it is the daemon's
+//!   only writer of the store and of `sync-state.json` (a separate
+//!   `kiosk-sync import` may write them too, under the same update lock:
+//!   see [`crate::state::SyncState`]);
 //! - the **control** thread accepts connections on the control socket and
 //!   answers each on a short-lived thread of its own (at most
 //!   [`MAX_CLIENTS`] at once), so a slow or silent client never blocks
@@ -217,13 +219,15 @@ pub fn collect_status(data_dir: &Path, repo_url: Option<&str>, busy: bool) -> Sy
     let mut s = SyncStatus {
         last_attempt: st.last_attempt,
         last_success: st.last_success,
-        last_error: st.last_error.clone(),
+        last_error: st.last_error,
         next_attempt: st.next_attempt,
         busy,
         repository_url: repo_url
             .filter(|u| !u.is_empty())
             .map(str::to_string)
-            .or(st.last_channel.clone()),
+            .or(st.last_channel),
+        disk_free_bytes: disk_free_bytes(data_dir),
+        last_import: st.last_import,
         ..SyncStatus::default()
     };
     if let Ok(reader) = kiosk_content::ContentReader::open(data_dir) {
@@ -235,6 +239,13 @@ pub fn collect_status(data_dir: &Path, repo_url: Option<&str>, busy: bool) -> Sy
         s.previous_generation = previous_generation(data_dir);
     }
     s
+}
+
+/// Bytes free for an unprivileged writer on the file system holding
+/// `dir` (`None` if it cannot be asked, e.g. `dir` does not exist).
+pub fn disk_free_bytes(dir: &Path) -> Option<u64> {
+    let s = rustix::fs::statvfs(dir).ok()?;
+    Some(s.f_bavail.saturating_mul(s.f_frsize))
 }
 
 /// sd_notify without libsystemd: one datagram to `$NOTIFY_SOCKET`.
@@ -492,8 +503,8 @@ pub fn run(cfg: DaemonConfig) -> Result<(), DaemonError> {
     // Nothing is scheduled without a repository; with one, check at once.
     // (If a `kiosk-sync import` holds the update lock, leave the state to
     // it: start-up must not wait for an import.)
-    if let Ok(Some(_lock)) = UpdateLock::try_acquire(&cfg.data_dir) {
-        write_state(&cfg.data_dir, None, Some(cfg.repo().map(|_| Utc::now())));
+    if let Ok(Some(lock)) = UpdateLock::try_acquire(&cfg.data_dir) {
+        write_next_attempt(&lock, cfg.repo().map(|_| Utc::now()));
     }
     sd_notify(&format!("READY=1\nSTATUS={}", startup_status(&cfg)));
     info!(
@@ -579,11 +590,7 @@ fn worker_loop(shared: &Shared, rx: mpsc::Receiver<Job>) {
                 due = Instant::now().checked_add(delay);
                 let next = Utc::now()
                     + chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::hours(1));
-                complete_state(
-                    &cfg.data_dir,
-                    outcome.as_ref().err().map(String::as_str),
-                    Some(Some(next)),
-                );
+                record_next_attempt(&cfg.data_dir, Some(next));
                 sd_notify(&format!(
                     "STATUS={}",
                     outcome_status(cfg, &outcome, http_failures, Some(next))
@@ -591,10 +598,8 @@ fn worker_loop(shared: &Shared, rx: mpsc::Receiver<Job>) {
             }
             Job::Import(path) => {
                 sd_notify(&format!("STATUS=importing from {}", path.display()));
+                // `pull` records the outcome (`last_error`, `last_import`).
                 let outcome = pull_once(cfg, &Source::Dir(path));
-                if let Err(e) = &outcome {
-                    complete_state(&cfg.data_dir, Some(e), None);
-                }
                 let next = SyncState::load(&cfg.data_dir).next_attempt;
                 sd_notify(&format!(
                     "STATUS={}",
@@ -647,36 +652,25 @@ fn revert(shared: &Shared) -> ControlResponse {
     }
 }
 
-/// What `pull` does not record itself: the error as the daemon words it
-/// (naming the repository or stick) and the next scheduled attempt
-/// (`Some(None)`: nothing scheduled; `None`: unchanged). One write, under
-/// the update lock so a concurrent `kiosk-sync import` is not overwritten.
-fn complete_state(data_dir: &Path, error: Option<&str>, next: Option<Option<DateTime<Utc>>>) {
-    let _lock = match UpdateLock::acquire(data_dir) {
-        Ok(l) => l,
-        Err(e) => {
-            warn!("cannot record the sync state: {e}");
-            return;
-        }
-    };
-    write_state(data_dir, error, next);
+/// What `pull` does not record itself: the next scheduled attempt (`None`:
+/// nothing scheduled). A load-modify-write of that one field under the
+/// update lock, so whatever a `kiosk-sync import` by another process wrote
+/// since the pull (its `last_import`, `last_error`) stays.
+fn record_next_attempt(data_dir: &Path, next: Option<DateTime<Utc>>) {
+    match UpdateLock::acquire(data_dir) {
+        Ok(lock) => write_next_attempt(&lock, next),
+        Err(e) => warn!("cannot record the next attempt: {e}"),
+    }
 }
 
-fn write_state(data_dir: &Path, error: Option<&str>, next: Option<Option<DateTime<Utc>>>) {
-    let mut st = SyncState::load(data_dir);
-    if let Some(e) = error {
-        st.last_error = Some(e.to_string());
-    }
-    if let Some(next) = next {
-        st.next_attempt = next;
-    }
-    if let Err((path, e)) = st.save(data_dir) {
+fn write_next_attempt(lock: &UpdateLock, next: Option<DateTime<Utc>>) {
+    if let Err((path, e)) = SyncState::update(lock, |st| st.next_attempt = next) {
         warn!("{}: cannot save sync state: {e}", path.display());
     }
 }
 
-/// One pull. On failure the message names the repository or stick it
-/// came from ([`complete_state`] records it for the staff panel).
+/// One pull (`pull` records its outcome in the sync state). On failure the
+/// message names the repository or stick it came from.
 fn pull_once(cfg: &DaemonConfig, source: &Source) -> Result<PullResult, String> {
     let mut applier = StoreApplier::new(&cfg.data_dir);
     let channel = source.channel();
@@ -703,14 +697,7 @@ fn pull_once(cfg: &DaemonConfig, source: &Source) -> Result<PullResult, String> 
             Ok(out.result)
         }
         Err(e) => {
-            let mut msg = e.to_string();
-            let name = match source {
-                Source::Http(u) => u.trim_end_matches('/').to_string(),
-                Source::Dir(p) => p.display().to_string(),
-            };
-            if !msg.contains(&name) {
-                msg = format!("{channel}: {msg}");
-            }
+            let msg = source.describe_error(&e);
             error!("update failed: {msg}");
             Err(msg)
         }
@@ -930,6 +917,19 @@ mod tests {
         assert_eq!(next_delay(&c, 30, 1.0).as_secs(), 3600);
         assert!(next_delay(&c, 30, 0.0).as_secs() >= 1800);
         assert_eq!(next_delay(&c, u32::MAX, 1.0).as_secs(), 3600);
+    }
+
+    #[test]
+    fn status_reports_the_free_space_of_the_data_dirs_file_system() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let free = collect_status(dir.path(), None, false)
+            .disk_free_bytes
+            .expect("free space of an existing directory");
+        let fs = rustix::fs::statvfs(dir.path()).expect("statvfs");
+        let size = fs.f_blocks.saturating_mul(fs.f_frsize);
+        assert!(free > 0 && free <= size, "{free} free of {size}");
+        let gone = dir.path().join("not-created-yet");
+        assert_eq!(collect_status(&gone, None, false).disk_free_bytes, None);
     }
 
     #[test]

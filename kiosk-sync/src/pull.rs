@@ -12,6 +12,7 @@ use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
+use kiosk_content::control::ImportRecord;
 use tracing::{info, warn};
 
 use crate::http::{DirTransport, HttpTransport, PartialFile};
@@ -116,6 +117,22 @@ impl Source {
         match self {
             Source::Http(u) => u.clone(),
             Source::Dir(p) => format!("usb:{}", p.display()),
+        }
+    }
+
+    /// An error as the sync state records it: naming the repository URL or
+    /// directory it came from (prefixed with the channel if the message
+    /// does not already name it).
+    pub fn describe_error(&self, e: &SyncError) -> String {
+        let msg = e.to_string();
+        let name = match self {
+            Source::Http(u) => u.trim_end_matches('/').to_string(),
+            Source::Dir(p) => p.display().to_string(),
+        };
+        if msg.contains(&name) {
+            msg
+        } else {
+            format!("{}: {msg}", self.channel())
         }
     }
 }
@@ -402,11 +419,24 @@ pub fn content_id(entries: &BTreeMap<String, ObjectRef>) -> String {
 /// when dropped or when the process dies.
 pub struct UpdateLock {
     _file: std::fs::File,
+    data_dir: PathBuf,
 }
 
 impl UpdateLock {
     pub fn path(data_dir: &Path) -> PathBuf {
         data_dir.join("sync.lock")
+    }
+
+    /// The data directory this lock is held for.
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
+    }
+
+    fn held(file: std::fs::File, data_dir: &Path) -> UpdateLock {
+        UpdateLock {
+            _file: file,
+            data_dir: data_dir.to_path_buf(),
+        }
     }
 
     fn open(data_dir: &Path) -> Result<std::fs::File, SyncError> {
@@ -424,7 +454,7 @@ impl UpdateLock {
     pub fn acquire(data_dir: &Path) -> Result<UpdateLock, SyncError> {
         let file = Self::open(data_dir)?;
         match file.try_lock() {
-            Ok(()) => return Ok(UpdateLock { _file: file }),
+            Ok(()) => return Ok(UpdateLock::held(file, data_dir)),
             Err(std::fs::TryLockError::WouldBlock) => info!(
                 "{}: another kiosk-sync update of this data directory is running; waiting for it to finish",
                 data_dir.display()
@@ -432,14 +462,14 @@ impl UpdateLock {
             Err(std::fs::TryLockError::Error(e)) => return Err(io_err(&Self::path(data_dir))(e)),
         }
         file.lock().map_err(io_err(&Self::path(data_dir)))?;
-        Ok(UpdateLock { _file: file })
+        Ok(UpdateLock::held(file, data_dir))
     }
 
     /// The lock if no other update runs now.
     pub fn try_acquire(data_dir: &Path) -> Result<Option<UpdateLock>, SyncError> {
         let file = Self::open(data_dir)?;
         match file.try_lock() {
-            Ok(()) => Ok(Some(UpdateLock { _file: file })),
+            Ok(()) => Ok(Some(UpdateLock::held(file, data_dir))),
             Err(std::fs::TryLockError::WouldBlock) => Ok(None),
             Err(std::fs::TryLockError::Error(e)) => Err(io_err(&Self::path(data_dir))(e)),
         }
@@ -447,8 +477,11 @@ impl UpdateLock {
 }
 
 /// Run one update from `source`. On failure the error is recorded in the
-/// sync state and the store is left as it was. Waits for any other update
-/// of the same data directory ([`UpdateLock`]) first.
+/// sync state (naming the source, [`Source::describe_error`]) and the store
+/// is left as it was; a directory source (an import) also records its
+/// outcome as [`SyncState::last_import`]. Waits for any other update of the
+/// same data directory ([`UpdateLock`]) first, and holds it from loading the
+/// state to saving it.
 pub fn pull(
     data_dir: &Path,
     source: &Source,
@@ -456,7 +489,7 @@ pub fn pull(
     clock: &dyn Clock,
     applier: &mut dyn ContentApplier,
 ) -> Result<PullOutcome, SyncError> {
-    let _lock = UpdateLock::acquire(data_dir)?;
+    let lock = UpdateLock::acquire(data_dir)?;
     let mut state = SyncState::load(data_dir);
     state.last_attempt = Some(clock.now());
     let res = pull_inner(data_dir, source, root_file, clock, applier, &mut state);
@@ -470,15 +503,63 @@ pub fn pull(
             state.last_bytes_transferred = out.bytes_transferred;
         }
         Err(e) => {
-            state.last_error = Some(e.to_string());
+            state.last_error = Some(source.describe_error(e));
             state.last_error_at = Some(clock.now());
             state.consecutive_failures = state.consecutive_failures.saturating_add(1);
         }
     }
-    if let Err((path, e)) = state.save(data_dir) {
+    if let Source::Dir(dir) = source {
+        state.last_import = Some(import_record(source, dir, &res, clock.now()));
+    }
+    if let Err((path, e)) = state.save(&lock) {
         warn!("{}: cannot save sync state: {e}", path.display());
     }
     res
+}
+
+/// How an import from `dir` ended, in one sentence for hall staff (the
+/// failure in the same words as `last_error`).
+fn import_record(
+    source: &Source,
+    dir: &Path,
+    res: &Result<PullOutcome, SyncError>,
+    finished_at: DateTime<Utc>,
+) -> ImportRecord {
+    let shown = dir.display();
+    let (ok, generation, message) = match res {
+        Ok(PullOutcome {
+            result:
+                PullResult::Applied {
+                    generation,
+                    bundle_version,
+                },
+            ..
+        }) => (
+            true,
+            Some(*generation),
+            format!(
+                "imported bundle {bundle_version} from {shown}: generation {generation} is the current content now"
+            ),
+        ),
+        Ok(PullOutcome {
+            result: PullResult::UpToDate { bundle_version },
+            ..
+        }) => (
+            true,
+            None,
+            format!(
+                "nothing newer on {shown}: this kiosk already has that content or newer (bundle {bundle_version}); nothing was changed"
+            ),
+        ),
+        Err(e) => (false, None, source.describe_error(e)),
+    };
+    ImportRecord {
+        source: shown.to_string(),
+        finished_at,
+        ok,
+        generation,
+        message,
+    }
 }
 
 fn pull_inner(

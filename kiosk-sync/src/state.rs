@@ -5,7 +5,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use chrono::{DateTime, Utc};
+use kiosk_content::control::ImportRecord;
 use serde::{Deserialize, Serialize};
+
+use crate::pull::UpdateLock;
 
 /// Injected time, so expiry and backoff tests need no sleeping.
 pub trait Clock: Send + Sync {
@@ -44,6 +47,13 @@ impl Clock for ManualClock {
 }
 
 /// Persistent sync state. Written atomically after every attempt.
+///
+/// Two processes write it: the daemon and a `kiosk-sync import` (or `pull`)
+/// run by hand or by the USB unit. So every write is a load-modify-write
+/// while holding the data directory's [`UpdateLock`] ([`SyncState::save`]
+/// and [`SyncState::update`] demand it), and nobody keeps a loaded copy
+/// across a release of the lock: a writer never puts back fields another
+/// process wrote meanwhile.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct SyncState {
     /// The newest signed time seen (a manifest's `published_at`): expiry is
@@ -62,6 +72,11 @@ pub struct SyncState {
     pub applied_content_id: Option<String>,
     pub last_bytes_transferred: u64,
     pub consecutive_failures: u32,
+    /// How the last import from a directory ended, whoever ran it (the
+    /// daemon's worker or a separate `kiosk-sync import`). Absent in state
+    /// files written before it existed.
+    #[serde(default)]
+    pub last_import: Option<ImportRecord>,
 }
 
 impl SyncState {
@@ -85,9 +100,22 @@ impl SyncState {
         }
     }
 
-    pub fn save(&self, data_dir: &Path) -> Result<(), (PathBuf, std::io::Error)> {
+    /// Write the state of the data directory `lock` holds. Load it under
+    /// the same lock (see the type's documentation).
+    pub fn save(&self, lock: &UpdateLock) -> Result<(), (PathBuf, std::io::Error)> {
         let body = serde_json::to_vec_pretty(self).unwrap_or_default();
-        crate::tuf::write_atomic(&Self::path(data_dir), &body)
+        crate::tuf::write_atomic(&Self::path(lock.data_dir()), &body)
+    }
+
+    /// Load, change and save the state of the data directory `lock` holds,
+    /// all under that lock.
+    pub fn update(
+        lock: &UpdateLock,
+        change: impl FnOnce(&mut SyncState),
+    ) -> Result<(), (PathBuf, std::io::Error)> {
+        let mut st = SyncState::load(lock.data_dir());
+        change(&mut st);
+        st.save(lock)
     }
 
     /// The reference time for expiry checks (see [`SyncState::reference`]).
@@ -194,6 +222,43 @@ mod tests {
         Utc.with_ymd_and_hms(y, m, d, 0, 0, 0)
             .single()
             .unwrap_or(DateTime::UNIX_EPOCH)
+    }
+
+    #[test]
+    fn a_state_file_from_before_last_import_loads_and_keeps_its_fields() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let old = r#"{"trusted_time_floor":"2025-03-01T00:00:00Z","last_attempt":null,
+            "last_success":"2025-03-02T08:00:00Z","last_error":null,"last_error_at":null,
+            "next_attempt":null,"last_channel":"usb:/media/usb","applied_snapshot_version":7,
+            "applied_content_id":"abc","last_bytes_transferred":12,"consecutive_failures":0}"#;
+        std::fs::write(SyncState::path(dir.path()), old).expect("write");
+        let st = SyncState::load(dir.path());
+        assert_eq!(st.applied_snapshot_version, 7, "not a fresh state: {st:?}");
+        assert_eq!(st.trusted_time_floor, Some(at(2025, 3, 1)));
+        assert_eq!(st.last_import, None);
+    }
+
+    #[test]
+    fn update_keeps_what_another_writer_saved_before_it_took_the_lock() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let record = ImportRecord {
+            source: "/run/kiosk-usb/current".into(),
+            finished_at: at(2025, 3, 1),
+            ok: true,
+            generation: Some(4),
+            message: "imported".into(),
+        };
+        {
+            // A `kiosk-sync import` in another process.
+            let lock = UpdateLock::acquire(dir.path()).expect("lock");
+            SyncState::update(&lock, |st| st.last_import = Some(record.clone())).expect("save");
+        }
+        // Then the daemon records its next attempt.
+        let lock = UpdateLock::acquire(dir.path()).expect("lock");
+        SyncState::update(&lock, |st| st.next_attempt = Some(at(2025, 3, 2))).expect("save");
+        let st = SyncState::load(dir.path());
+        assert_eq!(st.last_import, Some(record));
+        assert_eq!(st.next_attempt, Some(at(2025, 3, 2)));
     }
 
     #[test]

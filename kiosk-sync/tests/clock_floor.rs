@@ -3,61 +3,36 @@
 //! seen. Expiry must still be judged no earlier than the build date of
 //! kiosk-sync and the signing time of the trusted root.
 
+mod support;
+
 use chrono::{DateTime, Duration, Utc};
-use kiosk_sync::keydir::KeyDir;
-use kiosk_sync::publish::{self, BundleObject, PublishOptions, ROOT_SIGNED_AT};
+use kiosk_sync::publish::{self, PublishOptions, ROOT_SIGNED_AT};
 use kiosk_sync::pull::{PullResult, Source, pull};
 use kiosk_sync::state::{ManualClock, SyncState, build_time};
 use kiosk_sync::store::StoreApplier;
+use support::{Repo, bundle};
 
-fn demo_objects() -> Vec<BundleObject> {
-    let set = kiosk_content::compile(&kiosk_content::demo::demo_tree())
-        .unwrap_or_else(|p| panic!("demo:\n{p}"));
-    set.to_objects()
-        .into_iter()
-        .map(|o| BundleObject {
-            path: o.path,
-            bytes: o.bytes,
-        })
-        .collect()
-}
-
+/// The district repository (`support::Repo`: keys and `repo/`) of the demo
+/// county.
 struct Fixture {
-    tmp: tempfile::TempDir,
-    keys: KeyDir,
-    objects: Vec<BundleObject>,
+    repo: Repo,
 }
 
 impl Fixture {
     fn new() -> Fixture {
-        let tmp = tempfile::tempdir().expect("tempdir");
-        let keys = KeyDir::generate(
-            &tmp.path().join("keys"),
-            &[
-                ("root".into(), 1, 1),
-                ("targets".into(), 1, 1),
-                ("snapshot".into(), 1, 1),
-                ("timestamp".into(), 1, 1),
-            ],
-        )
-        .expect("keygen");
-        Fixture {
-            tmp,
-            keys,
-            objects: demo_objects(),
-        }
+        Fixture { repo: Repo::new() }
     }
 
     fn repo(&self) -> std::path::PathBuf {
-        self.tmp.path().join("repo")
+        self.repo.dir.clone()
     }
 
     /// Publish (a new bundle version) as if signed at `now`.
     fn publish_at(&self, now: DateTime<Utc>) {
         publish::publish(
-            &self.repo(),
-            &self.keys,
-            &self.objects,
+            &self.repo.dir,
+            &self.repo.keys,
+            bundle(0),
             &PublishOptions {
                 now,
                 ..PublishOptions::default()
@@ -69,7 +44,7 @@ impl Fixture {
     /// A brand-new kiosk (empty data directory) pulling from the repository
     /// directory with its clock at 1970.
     fn pull_in_1970(&self, kiosk: &str) -> Result<PullResult, String> {
-        let data = self.tmp.path().join(kiosk);
+        let data = self.repo.tmp.path().join(kiosk);
         assert!(!data.exists(), "a brand-new kiosk has no state");
         let clock = ManualClock::new(DateTime::UNIX_EPOCH);
         pull(
@@ -86,7 +61,8 @@ impl Fixture {
                 "refused, yet content was applied"
             );
             let msg = e.to_string();
-            assert_eq!(SyncState::load(&data).last_error.as_deref(), Some(&*msg));
+            let recorded = Source::Dir(self.repo()).describe_error(&e);
+            assert_eq!(SyncState::load(&data).last_error, Some(recorded));
             msg
         })
     }

@@ -7,6 +7,7 @@ use kiosk_sync::keydir::{KeyDir, hall_role};
 use kiosk_sync::manifest::sha256_hex;
 use kiosk_sync::publish::{self, BundleObject, PublishOptions};
 use kiosk_sync::pull::{PullResult, Source};
+use kiosk_sync::state::Clock;
 use kiosk_sync::tuf::repo;
 use kiosk_tests::sync_support::{SyncFixture, TestServer, objects_of};
 use serde_json::Value;
@@ -52,7 +53,8 @@ fn refused(fx: &SyncFixture, before: &kiosk_content::GenerationRecord) -> String
         "the current generation changed although the update failed"
     );
     let status = kiosk_sync::daemon::collect_status(&fx.data, None, false);
-    assert_eq!(status.last_error.as_deref(), Some(err.to_string().as_str()));
+    let named = Source::Http(fx.server.url()).describe_error(&err);
+    assert_eq!(status.last_error, Some(named));
     err.to_string()
 }
 
@@ -418,6 +420,16 @@ fn a_usb_import_older_than_the_current_generation_is_refused() {
         .expect_err("old stick");
     assert_eq!(fx.current().as_ref(), Some(&before));
     assert!(err.to_string().contains("older"), "{err}");
+    // The staff panel sees the failed import, naming the stick.
+    let last_import = |fx: &SyncFixture| {
+        kiosk_sync::daemon::collect_status(&fx.data, None, false)
+            .last_import
+            .expect("an import is recorded")
+    };
+    let rec = last_import(&fx);
+    assert_eq!(rec.source, usb.display().to_string());
+    assert!(!rec.ok && rec.generation.is_none(), "{rec:?}");
+    assert!(rec.message.contains(&rec.source) && rec.message.contains("older"));
 
     // A current stick works, and offline-from-USB applies a newer bundle.
     fx.publish(&objects_of(&demo_with_changed_policy("第三版")));
@@ -430,6 +442,19 @@ fn a_usb_import_older_than_the_current_generation_is_refused() {
         fx.current().expect("g3").channel,
         format!("usb:{}", usb2.display())
     );
+    let rec = last_import(&fx);
+    assert!(rec.ok && rec.generation == Some(3), "{rec:?}");
+    assert_eq!(rec.finished_at, fx.clock.now());
+
+    // The same stick again: nothing newer, which is not a failure.
+    fx.pull_from(&Source::Dir(usb2.clone()))
+        .expect("same stick");
+    let rec = last_import(&fx);
+    assert!(rec.ok && rec.generation.is_none(), "{rec:?}");
+    assert!(rec.message.contains("already has"), "{rec:?}");
+    // An HTTP pull is no import: the record stays.
+    fx.pull().expect("up to date");
+    assert_eq!(last_import(&fx), rec);
 }
 
 #[test]
