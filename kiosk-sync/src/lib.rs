@@ -5,6 +5,7 @@
 //! mirror, USB), applying it to the content store as one generation, and
 //! the daemon around that. See the kiosk-sync section of ARCHITECTURE.md.
 
+pub mod ctl;
 pub mod daemon;
 pub mod http;
 pub mod keydir;

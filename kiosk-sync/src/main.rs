@@ -6,17 +6,19 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 
+use kiosk_content::control::ControlRequest;
 use kiosk_sync::keydir::{KeyDir, hall_role};
 use kiosk_sync::publish::{self, BundleObject, Expiry, PublishOptions};
 use kiosk_sync::pull::{PullResult, Source};
 use kiosk_sync::state::SystemClock;
 use kiosk_sync::store::StoreApplier;
-use kiosk_sync::{daemon, serve, tuf_client};
+use kiosk_sync::{ctl, daemon, serve, tuf_client};
 
 /// Signed content bundles for the disclosure kiosk (The Update Framework 1.0).
 ///
 /// District side: `keygen`, `publish`, `delegate-hall`, `publish-hall`,
-/// `serve`. Kiosk side: `pull`, `import`, `status`, `daemon`, `revert`.
+/// `serve`. Kiosk side: `pull`, `import`, `status`, `daemon`, `revert`, and
+/// `ctl` to talk to a running daemon.
 #[derive(Parser)]
 #[command(name = "kiosk-sync", version, about, long_about)]
 struct Cli {
@@ -137,12 +139,21 @@ enum Command {
         #[arg(long)]
         root: Option<PathBuf>,
     },
-    /// Kiosk: one update from a repository directory (USB stick).
+    /// Kiosk: one update from a repository directory (USB stick), in this
+    /// process. Its outcome is recorded in DATA_DIR/sync-state.json
+    /// (`last_import`), which a running daemon reports; to let the daemon
+    /// do the import instead, use `kiosk-sync ctl import`.
     Import {
-        /// Repository directory.
+        /// Repository directory (holding metadata/).
         path: PathBuf,
+        /// The daemon's config (e.g. /etc/kiosk-sync/config.toml): data_dir
+        /// and root are taken from it unless given below.
         #[arg(long)]
-        data_dir: PathBuf,
+        config: Option<PathBuf>,
+        /// The kiosk's data directory (overrides the config's data_dir).
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+        /// The district's root.json, needed once (overrides the config's root).
         #[arg(long)]
         root: Option<PathBuf>,
     },
@@ -166,12 +177,57 @@ enum Command {
         #[arg(long)]
         config: PathBuf,
     },
+    /// Kiosk: talk to the running daemon over its control socket.
+    ///
+    /// Exit status: 0 done; 1 refused, failed (a failed import) or any
+    /// other error; 2 bad command line; 3 the daemon is not running (no
+    /// socket, or nobody answers; scripts may fall back to `kiosk-sync
+    /// import`); 4 `import` gave no result within --timeout (the daemon
+    /// goes on with it).
+    Ctl(CtlArgs),
     /// TUF conformance-suite client protocol (init / refresh / download).
     ///
     /// Options come before the action, e.g.
     /// `kiosk-sync tuf-client --metadata-dir D --metadata-url U refresh`.
     /// Exit status 0 on success, 1 on any failure.
     TufClient(TufClientArgs),
+}
+
+#[derive(clap::Args)]
+struct CtlArgs {
+    /// The daemon's control socket [default: the config's control_socket
+    /// with --config, else /run/kiosk-sync/control.sock].
+    #[arg(long, global = true)]
+    socket: Option<PathBuf>,
+    /// The daemon's config file, to find its control socket.
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    action: CtlAction,
+}
+
+#[derive(Subcommand)]
+enum CtlAction {
+    /// Show the daemon's status (content, last sync, last import, disk).
+    Status {
+        /// Print JSON (the control protocol's SyncStatus).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Start an update from the configured repository (follow it with
+    /// `status`).
+    SyncNow,
+    /// Make the previous content generation current again.
+    Revert,
+    /// Hand the import of a repository directory to the daemon and wait
+    /// for its result (exit 0 imported or nothing newer, 1 failed).
+    Import {
+        /// Repository directory (holding metadata/), e.g. /run/kiosk-usb/current.
+        path: PathBuf,
+        /// Longest wait for the result, in seconds.
+        #[arg(long, default_value_t = 900)]
+        timeout: u64,
+    },
 }
 
 /// How long signed metadata stays valid, in days.
@@ -262,6 +318,93 @@ fn print_pull(out: &kiosk_sync::pull::PullOutcome) {
         ),
     }
 }
+
+fn print_status(s: &kiosk_content::control::SyncStatus, json: bool) -> anyhow::Result<()> {
+    if json {
+        println!("{}", serde_json::to_string_pretty(s)?);
+        return Ok(());
+    }
+    let t =
+        |v: Option<chrono::DateTime<chrono::Utc>>| v.map_or("-".to_string(), |t| t.to_rfc3339());
+    let n = |v: Option<u64>| v.map_or("-".to_string(), |g| g.to_string());
+    println!("generation:   {}", n(s.generation));
+    println!("bundle:       {}", n(s.bundle_version));
+    println!("published:    {}", t(s.content_published_at));
+    println!("last success: {}", t(s.last_success));
+    println!("last error:   {}", s.last_error.as_deref().unwrap_or("-"));
+    println!("next attempt: {}", t(s.next_attempt));
+    match &s.last_import {
+        Some(i) => println!(
+            "last import:  {} {} ({}): {}",
+            if i.ok { "ok" } else { "FAILED" },
+            i.source,
+            i.finished_at.to_rfc3339(),
+            i.message
+        ),
+        None => println!("last import:  -"),
+    }
+    println!(
+        "disk free:    {}",
+        s.disk_free_bytes
+            .map_or("-".to_string(), |b| format!("{} MiB", b / (1024 * 1024)))
+    );
+    Ok(())
+}
+
+/// `import`'s data directory and root: flags first, then the daemon's config.
+fn import_paths(
+    config: Option<&std::path::Path>,
+    data_dir: Option<PathBuf>,
+    root: Option<PathBuf>,
+) -> anyhow::Result<(PathBuf, Option<PathBuf>)> {
+    let cfg = config.map(daemon::DaemonConfig::load).transpose()?;
+    let data_dir = match (data_dir, &cfg) {
+        (Some(d), _) => d,
+        (None, Some(c)) => c.data_dir.clone(),
+        (None, None) => anyhow::bail!(
+            "no data directory: give --config /etc/kiosk-sync/config.toml (the daemon's config) or --data-dir DIR"
+        ),
+    };
+    Ok((data_dir, root.or(cfg.and_then(|c| c.root))))
+}
+
+fn run_ctl(args: CtlArgs) -> anyhow::Result<()> {
+    let socket = match (args.socket, &args.config) {
+        (Some(s), _) => s,
+        (None, Some(c)) => daemon::DaemonConfig::load(c)?.control_socket,
+        (None, None) => PathBuf::from(kiosk_content::control::DEFAULT_SOCKET),
+    };
+    match args.action {
+        CtlAction::Status { json } => print_status(&ctl::status(&socket)?, json)?,
+        CtlAction::SyncNow => println!("{}", ctl::send(&socket, &ControlRequest::SyncNow)?.message),
+        CtlAction::Revert => println!("{}", ctl::send(&socket, &ControlRequest::Revert)?.message),
+        CtlAction::Import { path, timeout } => {
+            let abs = std::path::absolute(&path)
+                .with_context(|| format!("{}: cannot make it an absolute path", path.display()))?;
+            let abs = abs.to_str().with_context(|| {
+                format!(
+                    "{}: not valid UTF-8, which the control socket cannot carry; use `kiosk-sync import` instead",
+                    abs.display()
+                )
+            })?;
+            eprintln!(
+                "importing from {abs} through the sync service at {}",
+                socket.display()
+            );
+            let rec = ctl::import(
+                &socket,
+                abs,
+                std::time::Duration::from_secs(timeout),
+                CTL_POLL_INTERVAL,
+            )?;
+            println!("{}", rec.message);
+        }
+    }
+    Ok(())
+}
+
+/// How often `ctl import` asks the daemon for the result.
+const CTL_POLL_INTERVAL: std::time::Duration = std::time::Duration::from_millis(250);
 
 fn run(command: Command) -> anyhow::Result<()> {
     match command {
@@ -424,11 +567,20 @@ fn run(command: Command) -> anyhow::Result<()> {
         }
         Command::Import {
             path,
+            config,
             data_dir,
             root,
         } => {
-            let path = std::fs::canonicalize(&path)
-                .with_context(|| format!("{}: cannot open", path.display()))?;
+            let (data_dir, root) = import_paths(config.as_deref(), data_dir, root)?;
+            anyhow::ensure!(
+                path.is_dir(),
+                "{}: no such directory; give the repository folder on the mounted stick (the one holding metadata/)",
+                path.display()
+            );
+            // Absolute but not resolved: the import is recorded under the
+            // path as given (e.g. /run/kiosk-usb/current).
+            let path = std::path::absolute(&path)
+                .with_context(|| format!("{}: cannot make it an absolute path", path.display()))?;
             let out = kiosk_sync::pull::pull(
                 &data_dir,
                 &Source::Dir(path),
@@ -439,26 +591,7 @@ fn run(command: Command) -> anyhow::Result<()> {
             print_pull(&out);
         }
         Command::Status { data_dir, json } => {
-            let s = daemon::collect_status(&data_dir, None, false);
-            if json {
-                println!("{}", serde_json::to_string_pretty(&s)?);
-            } else {
-                let t = |v: Option<chrono::DateTime<chrono::Utc>>| {
-                    v.map_or("-".to_string(), |t| t.to_rfc3339())
-                };
-                println!(
-                    "generation:   {}",
-                    s.generation.map_or("-".into(), |g| g.to_string())
-                );
-                println!(
-                    "bundle:       {}",
-                    s.bundle_version.map_or("-".into(), |g| g.to_string())
-                );
-                println!("published:    {}", t(s.content_published_at));
-                println!("last success: {}", t(s.last_success));
-                println!("last error:   {}", s.last_error.as_deref().unwrap_or("-"));
-                println!("next attempt: {}", t(s.next_attempt));
-            }
+            print_status(&daemon::collect_status(&data_dir, None, false), json)?
         }
         Command::Revert { data_dir } => {
             let rec = StoreApplier::new(&data_dir).revert()?;
@@ -468,6 +601,7 @@ fn run(command: Command) -> anyhow::Result<()> {
             );
         }
         Command::Daemon { config } => daemon::run(daemon::DaemonConfig::load(&config)?)?,
+        Command::Ctl(args) => run_ctl(args)?,
     }
     Ok(())
 }
@@ -547,7 +681,10 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("kiosk-sync: error: {e:#}");
-            ExitCode::FAILURE
+            match e.downcast_ref::<ctl::CtlError>() {
+                Some(c) => ExitCode::from(c.exit_code()),
+                None => ExitCode::FAILURE,
+            }
         }
     }
 }
