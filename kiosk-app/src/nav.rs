@@ -25,6 +25,11 @@ impl ListKind {
             ListKind::Notice => ItemKind::Notice,
         }
     }
+
+    /// Lists of things open for a while (申报, 征集): the open ones first.
+    pub fn open_first(self) -> bool {
+        matches!(self, ListKind::Enterprise | ListKind::Consultation)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -4,8 +4,8 @@
 
 use std::rc::Rc;
 
-use kiosk_content::store::{Facet, ListQuery, StatusFilter};
-use kiosk_content::{Domain, StoreError};
+use kiosk_content::store::{Facet, ItemSummary, ListQuery, StatusFilter};
+use kiosk_content::{Domain, ItemStatus, StoreError};
 use slint::ComponentHandle;
 
 use super::{model, show_page, summary_row};
@@ -249,7 +249,14 @@ fn render(win: &MainWindow, ctx: &AppContext) -> Result<(), StoreError> {
             .collect();
         (kind, st.query(kind), st.limit, groups)
     };
-    let items = ctx.content.borrow().list(&query)?;
+    let items = if kind.open_first() && query.status.is_none() {
+        open_first(ctx.content.borrow().list(&ListQuery {
+            limit: None,
+            ..query
+        })?)
+    } else {
+        ctx.content.borrow().list(&query)?
+    };
     let has_more = items.len() > limit;
     let rows: Vec<_> = items
         .iter()
@@ -267,6 +274,18 @@ fn render(win: &MainWindow, ctx: &AppContext) -> Result<(), StoreError> {
     a.set_has_more(has_more);
     let _ = kind;
     Ok(())
+}
+
+/// Open ones (申报中, 征集中) first, then those not open yet, then closed;
+/// each newest first, as the store gives them.
+pub fn open_first(mut items: Vec<ItemSummary>) -> Vec<ItemSummary> {
+    items.sort_by_key(|s| match s.status {
+        ItemStatus::Current => 0,
+        ItemStatus::Upcoming => 1,
+        ItemStatus::Ended => 2,
+        ItemStatus::Hidden => 3,
+    });
+    items
 }
 
 pub fn clear(win: &MainWindow, ctx: &AppContext) {

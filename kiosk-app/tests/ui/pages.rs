@@ -153,17 +153,60 @@ fn the_policy_list_filters_by_domain_and_validity() {
     }
 }
 
-#[test]
-fn enterprise_policies_show_open_and_closed_by_date() {
+/// Opens the list behind a home tile and checks its order: open ones
+/// first, then not yet open, then closed, each newest first.
+fn open_ones_come_first(tile: &str, kind: kiosk_content::ItemKind, open_badge: &str) {
+    use kiosk_content::ItemStatus;
+    use kiosk_content::store::ListQuery;
     let k = demo();
     k.start();
-    k.tap("惠企政策");
-    let badges: Vec<String> = rows(k.win.global::<ListAdapter>().get_rows())
+    k.tap(tile);
+    let shown: Vec<(String, String)> = rows(k.win.global::<ListAdapter>().get_rows())
         .iter()
-        .map(|r| r.badge.to_string())
+        .map(|r| (r.id.to_string(), r.badge.to_string()))
         .collect();
-    assert!(badges.iter().any(|b| b == "申报中"), "{badges:?}");
-    assert!(badges.iter().any(|b| b == "已截止"), "{badges:?}");
+    let store = k
+        .ctx
+        .content
+        .borrow()
+        .list(&ListQuery {
+            kind: Some(kind),
+            ..Default::default()
+        })
+        .expect("list");
+    let rank = |s: ItemStatus| match s {
+        ItemStatus::Current => 0,
+        ItemStatus::Upcoming => 1,
+        _ => 2,
+    };
+    let keys: Vec<_> = shown
+        .iter()
+        .map(|(id, _)| {
+            let s = store
+                .iter()
+                .find(|s| &s.id == id)
+                .expect("row in the store");
+            (rank(s.status), std::cmp::Reverse(s.date))
+        })
+        .collect();
+    assert!(keys.is_sorted(), "{tile}: {shown:?} in the order {keys:?}");
+    assert!(shown.iter().any(|(_, b)| b == open_badge), "{shown:?}");
+    assert!(shown.iter().any(|(_, b)| b == "已截止"), "{shown:?}");
+    assert_eq!(shown.len(), store.len(), "{tile}: every item listed");
+}
+
+#[test]
+fn enterprise_policies_list_open_ones_first_each_newest_first() {
+    open_ones_come_first(
+        "惠企政策",
+        kiosk_content::ItemKind::EnterprisePolicy,
+        "申报中",
+    );
+}
+
+#[test]
+fn consultations_list_open_ones_first_each_newest_first() {
+    open_ones_come_first("意见征集", kiosk_content::ItemKind::Consultation, "征集中");
 }
 
 #[test]
@@ -272,4 +315,46 @@ fn every_button_is_at_least_15_mm_on_a_43_inch_screen() {
             );
         }
     }
+}
+
+/// A page whose content fits on the screen has the same margin left and
+/// right: the scroll bar's room is taken only when there is something to
+/// scroll.
+#[test]
+fn pages_that_fit_have_equal_margins_left_and_right() {
+    use i_slint_backend_testing::ElementHandle;
+    let k = demo();
+    let mut fitting = Vec::new();
+    for scene in [
+        "progress",
+        "catalog-domain",
+        "catalog-entry",
+        "notices",
+        "staff",
+        "apply",
+        "guide",
+    ] {
+        kiosk_app::scenes::enter(&k.win, &k.ctx, scene, None).expect("scene");
+        k.wait(std::time::Duration::from_millis(1));
+        let panes: Vec<_> =
+            ElementHandle::find_by_element_id(&k.win, "ScrollPane::flick").collect();
+        let contents: Vec<_> =
+            ElementHandle::find_by_element_id(&k.win, "ScrollPane::lay").collect();
+        assert_eq!(panes.len(), contents.len(), "{scene}");
+        for (pane, content) in panes.iter().zip(&contents) {
+            let left = pane.absolute_position().x;
+            let right = 1080.0 - left - pane.size().width;
+            if content.size().height <= pane.size().height + 1.0 {
+                assert!(
+                    (left - right).abs() < 1.0,
+                    "{scene}: margins {left} left, {right} right"
+                );
+                fitting.push(scene);
+            } else {
+                assert!(right > left, "{scene} scrolls: room for the bar");
+            }
+        }
+    }
+    assert!(fitting.len() >= 3, "pages that fit: {fitting:?}");
+    assert!(!fitting.contains(&"guide"), "the guide page scrolls");
 }
