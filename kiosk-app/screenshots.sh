@@ -23,9 +23,9 @@ import sys
 from PIL import Image
 src, dst = sys.argv[1], sys.argv[2]
 # The reviewed set listed in kiosk-app/README.md.
-names = ["home", "search", "policy", "interpretation", "guide", "progress-result",
+names = ["home", "search", "policy", "interpretation", "guide", "guide-window", "progress-result",
          "progress-not-found", "map-place", "hall", "apply", "catalog-domain",
-         "consultation", "village-assistance", "staff", "home-1920x1080",
+         "consultation", "village-assistance", "staff", "usb-import", "home-1920x1080",
          "guide-1920x1080", "home-1280x800", "home-big-text", "guide-big-text",
          "home-high-contrast"]
 for n in names:

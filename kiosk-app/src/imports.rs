@@ -134,7 +134,7 @@ fn answered(win: &MainWindow, ctx: &Rc<AppContext>, answer: Result<ControlRespon
         generation = ?record.generation,
         "USB import finished; showing its result"
     );
-    show_banner(win, ctx, &record);
+    announce(win, ctx, &record);
 }
 
 /// The banner's tone: 1 ok, 2 nothing changed, 3 failed.
@@ -146,7 +146,8 @@ fn tone(r: &ImportRecord) -> i32 {
     }
 }
 
-fn show_banner(win: &MainWindow, ctx: &Rc<AppContext>, r: &ImportRecord) {
+/// Shows an import's result over the screen for [`BANNER_FOR`].
+pub fn announce(win: &MainWindow, ctx: &Rc<AppContext>, r: &ImportRecord) {
     let nav = win.global::<Nav>();
     nav.set_banner_text(zh::import_result(r.ok, r.generation, &r.message).into());
     nav.set_banner_tone(tone(r));
@@ -158,7 +159,8 @@ fn show_banner(win: &MainWindow, ctx: &Rc<AppContext>, r: &ImportRecord) {
         });
 }
 
-fn hide_banner(win: &MainWindow, ctx: &AppContext) {
+/// Hides the banner (a tap, its time, or a scene starting afresh).
+pub fn hide_banner(win: &MainWindow, ctx: &AppContext) {
     ctx.timers.banner.stop();
     win.global::<Nav>().set_banner_text("".into());
 }

@@ -25,6 +25,7 @@ pub const ALL: &[&str] = &[
     "interpretation",
     "guides",
     "guide",
+    "guide-window",
     "progress",
     "progress-result",
     "progress-not-found",
@@ -44,6 +45,7 @@ pub const ALL: &[&str] = &[
     "village-assistance",
     "staff-pin",
     "staff",
+    "usb-import",
 ];
 
 /// Demo ids the scenes open unless given another.
@@ -57,6 +59,17 @@ pub mod demo {
     /// A case from the demo's progress export (kiosk-content/demo/README.md).
     pub const CASE_DIGITS: &str = "20261102001";
     pub const CASE_CODE: &str = "564973";
+
+    /// A USB import as kiosk-sync reports it.
+    pub fn usb_import() -> kiosk_content::control::ImportRecord {
+        kiosk_content::control::ImportRecord {
+            source: "/run/kiosk-usb/current".into(),
+            finished_at: chrono::DateTime::UNIX_EPOCH,
+            ok: true,
+            generation: Some(2),
+            message: "已应用第 2 代内容".into(),
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -88,6 +101,7 @@ pub fn enter(
     id: Option<&str>,
 ) -> Result<(), UnknownScene> {
     let item = |default: &str| Route::Item(id.unwrap_or(default).to_string());
+    crate::imports::hide_banner(win, ctx);
     app::go(win, ctx, Route::Home);
     match scene {
         "attract" => app::go(win, ctx, Route::Attract),
@@ -108,6 +122,11 @@ pub fn enter(
         "policy" => app::go(win, ctx, item(demo::POLICY)),
         "interpretation" => app::go(win, ctx, item(demo::INTERPRETATION)),
         "guide" => app::go(win, ctx, item(demo::GUIDE)),
+        "guide-window" => {
+            ctx.guide.borrow_mut().open_at_window = true;
+            app::go(win, ctx, item(demo::GUIDE));
+        }
+        "usb-import" => crate::imports::announce(win, ctx, &demo::usb_import()),
         "enterprise-detail" => app::go(win, ctx, item(demo::ENTERPRISE)),
         "consultation" => app::go(win, ctx, item(demo::CONSULTATION)),
         "progress-result" => {

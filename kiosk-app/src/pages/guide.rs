@@ -22,6 +22,8 @@ pub struct GuideState {
     /// Jobs sent from the guide page and not finished yet.
     pub pending: Vec<u64>,
     pub message: String,
+    /// Open the next guide scrolled down to its window on the floor plan.
+    pub open_at_window: bool,
 }
 
 pub fn setup(win: &MainWindow, ctx: &Rc<AppContext>) {
@@ -70,6 +72,8 @@ pub fn show(win: &MainWindow, ctx: &Rc<AppContext>, g: &Guide) -> Result<(), Sto
             st.message.clear();
         }
         st.guide_id = Some(g.meta.id.clone());
+        win.global::<GuideAdapter>()
+            .set_open_at_window(std::mem::take(&mut st.open_at_window));
     }
     let content = ctx.content.borrow();
     let bundle = content.bundle().clone();
