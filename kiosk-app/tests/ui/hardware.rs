@@ -21,7 +21,7 @@ use kiosk_hardware::{
 };
 use slint::ComponentHandle;
 
-use crate::harness::{Kiosk, demo_on, from_config_file, rows};
+use crate::harness::{Kiosk, decode_qr, demo_on, from_config_file, rows};
 
 fn kiosk_with_printer(sim: &SimulatedPrinter) -> Kiosk {
     let service = PrinterService::start(Box::new(sim.clone()), ServiceOptions::default(), |_| {})
@@ -270,18 +270,6 @@ fn assert_snapshot(name: &str, raster: &Raster) {
     }
 }
 
-fn decode_qr(raster: &Raster) -> Vec<String> {
-    let mut img = rqrr::PreparedImage::prepare_from_bitmap(
-        raster.width() as usize,
-        raster.height() as usize,
-        |x, y| raster.get(x as u32, y as u32),
-    );
-    img.detect_grids()
-        .into_iter()
-        .filter_map(|g| g.decode().ok().map(|(_, text)| text))
-        .collect()
-}
-
 #[test]
 fn a_resident_prints_the_demo_guide_on_a_network_printer() {
     let sim = TcpPrinterSim::start("127.0.0.1:0").expect("printer simulator");
@@ -303,7 +291,14 @@ fn a_resident_prints_the_demo_guide_on_a_network_printer() {
         Ok(Some(Item::Guide(guide))) => guide.online_url.expect("the demo guide has a form"),
         other => panic!("demo guide: {other:?}"),
     };
-    assert_eq!(decode_qr(raster), vec![form_url]);
+    let qr = decode_qr(raster.width() as usize, raster.height() as usize, |x, y| {
+        if raster.get(x as u32, y as u32) {
+            0
+        } else {
+            255
+        }
+    });
+    assert_eq!(qr, vec![form_url]);
 }
 
 /// The printer answers at first, then `fault` happens to it; a resident
@@ -329,17 +324,8 @@ fn a_fault_shows_and_the_kiosk_goes_on(
 /// returned); then the kiosk is used on.
 fn staff_panel_says(k: &Kiosk, state: &str) -> String {
     k.open_staff_panel();
-    let device = rows(k.win.global::<StaffAdapter>().get_device_facts());
-    let printer = device
-        .iter()
-        .find(|f| f.label == strings::staff::PRINTER)
-        .unwrap_or_else(|| panic!("no printer row: {device:?}"));
-    assert!(
-        printer.value.starts_with(state),
-        "staff panel: {:?}",
-        printer.value
-    );
-    let row = printer.value.to_string();
+    let row = k.staff_fact(strings::staff::PRINTER);
+    assert!(row.starts_with(state), "staff panel: {row:?}");
     k.press("退出管理");
     assert_eq!(k.page(), PageId::Home);
     k.tap("便民地图");

@@ -266,18 +266,43 @@ impl Kiosk {
         let snap = self.win.window().take_snapshot().expect("snapshot");
         let (w, h) = (snap.width() as usize, snap.height() as usize);
         let px = snap.as_slice();
-        let mut img = rqrr::PreparedImage::prepare_from_greyscale(w, h, |x, y| {
+        decode_qr(w, h, |x, y| {
             let p = px[y * w + x];
             ((u32::from(p.r) * 299 + u32::from(p.g) * 587 + u32::from(p.b) * 114) / 1000) as u8
-        });
-        let mut out: Vec<String> = img
-            .detect_grids()
-            .into_iter()
-            .filter_map(|g| g.decode().ok().map(|(_, s)| s))
-            .collect();
-        out.sort();
-        out
+        })
     }
+
+    /// The value of the staff panel's row `label` (in the content, sync or
+    /// device card); the panel must be open.
+    pub fn staff_fact(&self, label: &str) -> String {
+        let a = self.win.global::<kiosk_app::StaffAdapter>();
+        let facts: Vec<kiosk_app::Fact> = [
+            a.get_content_facts(),
+            a.get_sync_facts(),
+            a.get_device_facts(),
+        ]
+        .into_iter()
+        .flat_map(rows)
+        .collect();
+        facts
+            .iter()
+            .find(|f| f.label == label)
+            .map(|f| f.value.to_string())
+            .unwrap_or_else(|| panic!("no staff panel row {label:?}: {facts:?}"))
+    }
+}
+
+/// Every QR code in a `w`×`h` picture whose pixel (x, y) has grey level
+/// `grey(x, y)`, sorted.
+pub fn decode_qr(w: usize, h: usize, grey: impl Fn(usize, usize) -> u8) -> Vec<String> {
+    let mut img = rqrr::PreparedImage::prepare_from_greyscale(w, h, grey);
+    let mut out: Vec<String> = img
+        .detect_grids()
+        .into_iter()
+        .filter_map(|g| g.decode().ok().map(|(_, s)| s))
+        .collect();
+    out.sort();
+    out
 }
 
 /// The staff PIN of the demo config.

@@ -6,11 +6,11 @@ use std::time::Duration;
 use chrono::TimeZone;
 use i_slint_backend_testing::ElementHandle;
 use kiosk_app::imports::BANNER_FOR;
-use kiosk_app::{Nav, PageId, StaffAdapter, strings};
+use kiosk_app::{Nav, PageId, strings};
 use kiosk_content::control::{ImportRecord, SyncStatus};
 use slint::ComponentHandle;
 
-use crate::harness::{FakeDaemon, Kiosk, demo, rows};
+use crate::harness::{FakeDaemon, Kiosk, demo};
 
 fn import(minute: u32, ok: bool, generation: Option<u64>, message: &str) -> ImportRecord {
     ImportRecord {
@@ -40,6 +40,16 @@ fn kiosk_and_daemon(last_import: Option<ImportRecord>) -> (Kiosk, FakeDaemon) {
     let daemon = FakeDaemon::start(&k.ctx.config.control_socket, status(last_import));
     poll(&k);
     (k, daemon)
+}
+
+/// A kiosk on its home page, after the daemon (with no import at first)
+/// reported `record` as just finished.
+fn after_an_import(record: ImportRecord) -> Kiosk {
+    let (k, daemon) = kiosk_and_daemon(None);
+    k.start();
+    daemon.set_status(status(Some(record)));
+    poll(&k);
+    k
 }
 
 /// One status poll's worth of (mock) time.
@@ -79,15 +89,12 @@ fn an_import_already_there_at_start_is_not_announced_a_new_one_is_and_a_tap_hide
 
 #[test]
 fn a_failed_import_says_why_over_the_page_leaves_the_nav_bar_free_and_goes_after_its_time() {
-    let (k, daemon) = kiosk_and_daemon(None);
-    k.start();
-    daemon.set_status(status(Some(import(
+    let k = after_an_import(import(
         3,
         false,
         None,
         "U盘中的内容签名无效（root.json）；请换用工作人员制作的U盘。",
-    ))));
-    poll(&k);
+    ));
     let text =
         "U盘导入失败：U盘中的内容签名无效（root.json）；请换用工作人员制作的U盘。请联系工作人员。";
     assert_eq!(banner(&k), text);
@@ -107,27 +114,15 @@ fn a_failed_import_says_why_over_the_page_leaves_the_nav_bar_free_and_goes_after
 
 #[test]
 fn a_stick_with_nothing_newer_says_so_and_the_staff_panel_shows_the_last_import() {
-    let (k, daemon) = kiosk_and_daemon(None);
-    k.start();
-    daemon.set_status(status(Some(import(
-        4,
-        true,
-        None,
-        "U盘中的内容（第 1 版）不比本机新",
-    ))));
-    poll(&k);
+    let k = after_an_import(import(4, true, None, "U盘中的内容（第 1 版）不比本机新"));
     assert_eq!(banner(&k), "U盘中的内容不比本机新，未更新。");
     // A tap on the banner over the home page's search box opens no search.
     k.tap(&banner(&k));
     assert_eq!(k.page(), PageId::Home);
     k.open_staff_panel();
-    let sync = rows(k.win.global::<StaffAdapter>().get_sync_facts());
-    let row = sync
-        .iter()
-        .find(|f| f.label == strings::staff::LAST_IMPORT)
-        .unwrap_or_else(|| panic!("no import row: {sync:?}"));
-    assert!(row.value.ends_with("U盘内容不比本机新，未更新"), "{row:?}");
-    assert!(row.value.starts_with("2026-03-16"), "{row:?}");
+    let row = k.staff_fact(strings::staff::LAST_IMPORT);
+    assert!(row.ends_with("U盘内容不比本机新，未更新"), "{row}");
+    assert!(row.starts_with("2026-03-16"), "{row}");
 }
 
 #[test]
