@@ -149,7 +149,7 @@ fn tone(r: &ImportRecord) -> i32 {
 /// Shows an import's result over the screen for [`BANNER_FOR`].
 pub fn announce(win: &MainWindow, ctx: &Rc<AppContext>, r: &ImportRecord) {
     let nav = win.global::<Nav>();
-    nav.set_banner_text(zh::import_result(r.ok, r.generation, &r.message).into());
+    nav.set_banner_text(zh::import_result(r.ok, r.generation).into());
     nav.set_banner_tone(tone(r));
     let h = Handle::new(win, ctx);
     ctx.timers

@@ -139,6 +139,16 @@ pub const IMAGE_MISSING: &str = "图片暂缺";
 pub const PRINT_SENT: &str = "正在打印，请在打印口取走材料清单。";
 pub const PRINT_DONE: &str = "已打印，请取走材料清单。";
 pub const PRINT_FOOTER: &str = "以窗口受理要求为准";
+
+/// The slip's small print, with the guide's enquiry phone when it has one.
+pub fn print_footer(phone: &str) -> String {
+    let phone = phone.trim();
+    if phone.is_empty() {
+        PRINT_FOOTER.to_string()
+    } else {
+        format!("{PRINT_FOOTER}。咨询电话 {phone}")
+    }
+}
 pub const PRINTER_NONE: &str = "本机未连接打印机";
 
 // Village.
@@ -260,15 +270,14 @@ pub fn printer_test_sent() -> &'static str {
 pub const SYNC_STATE: &str = "同步状态";
 
 /// The banner after a USB import (`generation`: the content it made
-/// current; none when the stick held nothing newer).
-pub fn import_result(ok: bool, generation: Option<u64>, message: &str) -> String {
+/// current; none when the stick held nothing newer). The banner is seen by
+/// residents too, so a failure says only that nothing changed and where
+/// staff find the reason (the daemon's message is technical, for staff).
+pub fn import_result(ok: bool, generation: Option<u64>) -> String {
     match (ok, generation) {
-        (true, Some(g)) => format!("U盘内容已导入，已更新为第 {g} 版内容。"),
+        (true, Some(g)) => format!("U盘内容已导入，屏幕上的信息已更新（本机代次 {g}）。"),
         (true, None) => "U盘中的内容不比本机新，未更新。".into(),
-        (false, _) => {
-            let why = message.trim().trim_end_matches(['。', '.', '；', ';']);
-            format!("U盘导入失败：{why}。请联系工作人员。")
-        }
+        (false, _) => "U盘导入失败，本机内容没有改变。原因请在工作人员管理中查看。".into(),
     }
 }
 

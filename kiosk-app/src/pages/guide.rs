@@ -204,13 +204,18 @@ fn print(win: &MainWindow, ctx: &Rc<AppContext>) {
         title: guide.meta.title.clone(),
         checklist: checklist(&guide),
         window: zh::window_label(&guide.window, &window_name),
-        hours: guide.hours.clone(),
+        // A guide without hours of its own keeps the hall's.
+        hours: if guide.hours.trim().is_empty() {
+            hall.map(|h| h.hours.clone()).unwrap_or_default()
+        } else {
+            guide.hours.clone()
+        },
         qr_url: guide
             .online_url
             .clone()
             .unwrap_or_else(|| bundle.item_url(&guide.meta.id)),
         printed_at: ctx.now(),
-        footer: zh::PRINT_FOOTER.into(),
+        footer: zh::print_footer(&guide.phone),
     };
     drop(content);
     let result = ctx.printer.print(slip);
