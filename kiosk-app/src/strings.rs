@@ -138,6 +138,10 @@ pub const IMAGE_MISSING: &str = "图片暂缺";
 // Printing.
 pub const PRINT_SENT: &str = "正在打印，请在打印口取走材料清单。";
 pub const PRINT_DONE: &str = "已打印，请取走材料清单。";
+/// The guide page's section title for the guide's free text (`@tr` in
+/// guide.slint shows the same words).
+pub const NOTES_TITLE: &str = "注意事项";
+
 pub const PRINT_FOOTER: &str = "以窗口受理要求为准";
 
 /// The slip's small print, with the guide's enquiry phone when it has one.

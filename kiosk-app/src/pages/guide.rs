@@ -123,7 +123,7 @@ pub fn show(win: &MainWindow, ctx: &Rc<AppContext>, g: &Guide) -> Result<(), Sto
     a.set_steps(model(list_blocks(&g.steps, true)));
     a.set_conditions(model(list_blocks(&g.conditions, false)));
     a.set_basis(model(list_blocks(&g.basis, false)));
-    a.set_notes(model(markdown_blocks(&g.body)));
+    a.set_notes(model(notes_blocks(&g.body)));
     a.set_window_line(format!("{hall_name} {window_label}").trim().into());
     let plan = match hall.as_ref().and_then(|h| h.floor_plan.clone()) {
         Some(name) => ctx.images.borrow_mut().get(&content, &name).map_err(|e| {
@@ -258,4 +258,17 @@ pub fn clear(win: &MainWindow, ctx: &AppContext) {
     st.message.clear();
     st.guide_id = None;
     win.global::<GuideAdapter>().set_print_message("".into());
+}
+
+/// The guide's free text under the page's own 注意事项 title: a leading
+/// heading that only repeats that title is dropped.
+fn notes_blocks(body: &str) -> Vec<crate::Block> {
+    let mut blocks = markdown_blocks(body);
+    if blocks
+        .first()
+        .is_some_and(|b| b.kind == crate::text::kind::HEADING && b.text.trim() == zh::NOTES_TITLE)
+    {
+        blocks.remove(0);
+    }
+    blocks
 }

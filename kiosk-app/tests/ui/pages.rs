@@ -72,6 +72,13 @@ fn a_guide_shows_its_materials_and_prints_the_checklist_without_waiting() {
         "the window is marked on the floor plan"
     );
     assert_eq!(g.get_plan_missing(), "");
+    let notes = rows(g.get_notes());
+    assert!(!notes.is_empty(), "the guide's 注意事项");
+    assert_ne!(
+        notes[0].text.as_str(),
+        strings::NOTES_TITLE,
+        "the body's own 注意事项 heading is not shown under the page's"
+    );
 
     k.tap("打印材料清单");
     let slips = k.printer.slips.borrow().clone();
@@ -81,6 +88,10 @@ fn a_guide_shows_its_materials_and_prints_the_checklist_without_waiting() {
     assert_eq!(slip.title, "最低生活保障申请");
     assert!(slip.checklist.iter().any(|c| c.starts_with("居民身份证")));
     assert_eq!(slip.window, "1号窗口（社会救助窗口）");
+    assert_eq!(
+        slip.hours, "周一至周五 上午9:00-12:00 下午13:30-17:30",
+        "the hall's hours"
+    );
     assert_eq!(slip.qr_url, g.get_qr_url().as_str());
     assert_eq!(g.get_print_message(), strings::PRINT_SENT);
     // The job's end comes back on the printer timer.
