@@ -1,6 +1,6 @@
 #!/bin/sh
-# Renders every page (kiosk-app screenshot --all) and refreshes the reviewed
-# set in docs/screenshots/ as small palette PNGs.
+# Renders every page (kiosk-app screenshot --all) and refreshes
+# docs/screenshots/ with all of them as small palette PNGs.
 #
 # Usage: kiosk-app/screenshots.sh [OUT_DIR]      (default target/screenshots)
 # Needs: cargo; for docs/screenshots also python3 with Pillow
@@ -19,19 +19,20 @@ if ! "$PY" -c "import PIL" 2>/dev/null; then
 fi
 mkdir -p "$DOCS"
 "$PY" - "$OUT" "$DOCS" <<'PYEOF'
-import sys
+import os, sys
 from PIL import Image
 src, dst = sys.argv[1], sys.argv[2]
-# The reviewed set listed in kiosk-app/README.md.
-names = ["home", "search", "policy", "interpretation", "guide", "guide-window", "progress-result",
-         "progress-not-found", "map-place", "hall", "apply", "catalog-domain",
-         "consultation", "village-assistance", "staff", "usb-import", "home-1920x1080",
-         "guide-1920x1080", "home-1280x800", "home-big-text", "guide-big-text",
-         "home-high-contrast"]
+# Everything `--all` rendered (the list in the root README.md); pictures of
+# scenes that no longer exist are removed.
+names = sorted(f for f in os.listdir(src) if f.endswith(".png"))
+for f in os.listdir(dst):
+    if f.endswith(".png") and f not in names:
+        os.remove(os.path.join(dst, f))
+        print(f"removed {dst}/{f}")
 for n in names:
-    im = Image.open(f"{src}/{n}.png").convert("RGB")
+    im = Image.open(os.path.join(src, n)).convert("RGB")
     # 96 colours keep anti-aliased CJK text smooth at a tenth of the size.
     q = im.quantize(colors=96, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
-    q.save(f"{dst}/{n}.png", optimize=True)
-    print(f"{dst}/{n}.png")
+    q.save(os.path.join(dst, n), optimize=True)
+    print(f"{dst}/{n}")
 PYEOF
