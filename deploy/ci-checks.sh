@@ -10,9 +10,6 @@
 #   4. `systemd-analyze verify` the units against the unpacked package, and
 #      their `systemd-analyze security` scores against deploy/README.md
 # The nginx repository test is a cargo test (tests/tests/deploy_nginx.rs).
-#
-# While kiosk-app has no `kms` cargo feature (it is being written), the
-# app's steps are reported as SKIPPED and everything else still runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TERM_COLOR=never
@@ -20,29 +17,16 @@ export CARGO_TERM_COLOR=never
 t0=$(date +%s)
 step() { printf '== deploy [%4d s] %s\n' "$(( $(date +%s) - t0 ))" "$*"; }
 fail() { echo "deploy checks: FAILED: $*" >&2; exit 1; }
-skipped=()
-skip() { echo "== deploy: SKIPPED: $*"; skipped+=("$*"); }
 work="$(mktemp -d /tmp/kiosk-deploy.XXXXXX)"
 trap 'rm -rf "$work"' EXIT
-
-app_ready=0
-if sed -n '/^\[features\]/,/^\[/p' kiosk-app/Cargo.toml | grep -q '^kms *='; then
-  app_ready=1
-fi
 
 step "cross toolchain (apt arm64 multiarch, gcc-aarch64-linux-gnu, qemu-user-static, rustup target)"
 bash deploy/install-cross-deps.sh
 
 arm="${CARGO_TARGET_DIR:-target}/aarch64-unknown-linux-gnu/debug"
 qemu=(qemu-aarch64-static -L /usr/aarch64-linux-gnu)
-if [ "$app_ready" = 1 ]; then
-  step "cross-build kiosk-sync and kiosk-app for aarch64-unknown-linux-gnu (dev profile)"
-  bash deploy/cross-build.sh --ci
-else
-  skip "kiosk-app has no \`kms\` feature yet: building kiosk-sync only"
-  step "cross-build kiosk-sync for aarch64-unknown-linux-gnu (dev profile)"
-  bash deploy/cross-build.sh --ci --sync-only
-fi
+step "cross-build kiosk-sync and kiosk-app for aarch64-unknown-linux-gnu (dev profile)"
+bash deploy/cross-build.sh --ci
 
 step "aarch64: kiosk-sync --version under qemu"
 version="$("${qemu[@]}" "$arm/kiosk-sync" --version)"
@@ -51,58 +35,43 @@ echo "$version"
 "${qemu[@]}" "$arm/kiosk-sync" status --data-dir "$work/empty-kiosk" >/dev/null \
   || fail "aarch64 kiosk-sync status on an empty data dir failed"
 
-if [ "$app_ready" = 0 ]; then
-  skip "aarch64 screenshot, .deb packages and their contents check (they need kiosk-app)"
-  step "systemd units: verify and security, against a tree staged from the repository"
-  bash deploy/ci/verify-units.sh --tree "$arm"
-else
-  step "x86_64 debug binaries (the test suite built them already)"
-  # The same command as the test suite, so the same feature resolution and
-  # nothing to rebuild after it (a plain `cargo build -p ...` resolves
-  # features differently and recompiles part of the graph).
-  cargo test --workspace --no-run 2>&1 | tail -n 3
-  x86="${CARGO_TARGET_DIR:-target}/debug"
-  for b in kiosk-sync kiosk-app; do
-    [ -x "$x86/$b" ] || cargo build -p "$b"
-  done
+step "x86_64 debug binaries (the test suite built them already)"
+# The same command as the test suite, so the same feature resolution and
+# nothing to rebuild after it (a plain `cargo build -p ...` resolves
+# features differently and recompiles part of the graph).
+cargo test --workspace --no-run 2>&1 | tail -n 3
+x86="${CARGO_TARGET_DIR:-target}/debug"
+for b in kiosk-sync kiosk-app; do
+  [ -x "$x86/$b" ] || cargo build -p "$b"
+done
 
-  step "the default app config in deploy/config parses (x86 app, demo content)"
-  "$x86/kiosk-app" --demo --config deploy/config/kiosk-app.toml screenshot --page home --out "$work/config-check.png" \
-    || fail "deploy/config/kiosk-app.toml is not accepted by kiosk-app (message above)"
+step "the default app config in deploy/config parses (x86 app, demo content)"
+"$x86/kiosk-app" --demo --config deploy/config/kiosk-app.toml screenshot --page home --out "$work/config-check.png" \
+  || fail "deploy/config/kiosk-app.toml is not accepted by kiosk-app (message above)"
 
-  if "${qemu[@]}" "$arm/kiosk-app" --help 2>/dev/null | grep -q screenshot; then
-    step "aarch64: headless screenshot of the demo home page under qemu"
-    "${qemu[@]}" "$arm/kiosk-app" screenshot --demo --page home --out "$work/home-arm64.png"
-    "$x86/kiosk-app" screenshot --demo --page home --out "$work/home-x86_64.png"
-    python3 deploy/ci/png_check.py "$work/home-arm64.png" "$work/home-x86_64.png"
-  else
-    skip "kiosk-app has no \`screenshot\` subcommand yet: no headless screenshot"
-  fi
+step "aarch64: headless screenshot of the demo home page under qemu"
+"${qemu[@]}" "$arm/kiosk-app" screenshot --demo --page home --out "$work/home-arm64.png"
+"$x86/kiosk-app" screenshot --demo --page home --out "$work/home-x86_64.png"
+python3 deploy/ci/png_check.py "$work/home-arm64.png" "$work/home-x86_64.png"
 
-  step ".deb packages (dpkg-deb --build from a staged tree)"
-  # From the dev-profile binaries built above (version suffix ~dev): release
-  # builds for both would cost more than the whole test suite. The package
-  # is the same either way; for kiosks: `deploy/cross-build.sh &&
-  # deploy/build-deb.sh arm64`.
-  # gzip: xz took 108 s for the two; these packages are not shipped.
-  DEB_COMPRESSION=gzip bash deploy/build-deb.sh arm64 --bin-dir "$arm"
-  DEB_COMPRESSION=gzip bash deploy/build-deb.sh amd64 --bin-dir "$x86"
-  debs=(out/deb/disclosure-kiosk_*_arm64.deb out/deb/disclosure-kiosk_*_amd64.deb)
-  for deb in "${debs[@]}"; do
-    echo "--- dpkg-deb --info $deb"
-    dpkg-deb --info "$deb" | sed -n '/Package:/,$p'
-    echo "--- dpkg-deb --contents $deb"
-    dpkg-deb --contents "$deb"
-  done
-  bash deploy/ci/check-deb-contents.sh "${debs[@]}"
+step ".deb packages (dpkg-deb --build from a staged tree)"
+# From the dev-profile binaries built above (version suffix ~dev): release
+# builds for both would cost more than the whole test suite. The package
+# is the same either way; for kiosks: `deploy/cross-build.sh &&
+# deploy/build-deb.sh arm64`.
+# gzip: xz took 108 s for the two; these packages are not shipped.
+DEB_COMPRESSION=gzip bash deploy/build-deb.sh arm64 --bin-dir "$arm"
+DEB_COMPRESSION=gzip bash deploy/build-deb.sh amd64 --bin-dir "$x86"
+debs=(out/deb/disclosure-kiosk_*_arm64.deb out/deb/disclosure-kiosk_*_amd64.deb)
+for deb in "${debs[@]}"; do
+  echo "--- dpkg-deb --info $deb"
+  dpkg-deb --info "$deb" | sed -n '/Package:/,$p'
+  echo "--- dpkg-deb --contents $deb"
+  dpkg-deb --contents "$deb"
+done
+bash deploy/ci/check-deb-contents.sh "${debs[@]}"
 
-  step "systemd units: verify and security, against the unpacked arm64 package"
-  bash deploy/ci/verify-units.sh "${debs[0]}"
-fi
+step "systemd units: verify and security, against the unpacked arm64 package"
+bash deploy/ci/verify-units.sh "${debs[0]}"
 
-if [ ${#skipped[@]} -gt 0 ]; then
-  step "deploy checks passed, with ${#skipped[@]} step(s) SKIPPED:"
-  printf '   - %s\n' "${skipped[@]}"
-else
-  step "deploy checks passed"
-fi
+step "deploy checks passed"
