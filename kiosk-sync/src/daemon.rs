@@ -327,6 +327,21 @@ struct Work {
 }
 
 impl Shared {
+    /// Idle: nothing running or queued, no clients, heartbeat now.
+    fn new(cfg: DaemonConfig, queue: mpsc::Sender<Job>) -> Shared {
+        Shared {
+            cfg,
+            queue,
+            work: Mutex::new(Work {
+                running: None,
+                queued: 0,
+                sync_queued: false,
+                heartbeat: Instant::now(),
+            }),
+            clients: AtomicUsize::new(0),
+        }
+    }
+
     fn work(&self) -> std::sync::MutexGuard<'_, Work> {
         self.work.lock().unwrap_or_else(|p| p.into_inner())
     }
@@ -479,17 +494,7 @@ pub fn run(cfg: DaemonConfig) -> Result<(), DaemonError> {
     prepare(&cfg)?;
     let listener = bind_control(&cfg)?;
     let (tx, rx) = mpsc::channel::<Job>();
-    let shared = Arc::new(Shared {
-        cfg: cfg.clone(),
-        queue: tx,
-        work: Mutex::new(Work {
-            running: None,
-            queued: 0,
-            sync_queued: false,
-            heartbeat: Instant::now(),
-        }),
-        clients: AtomicUsize::new(0),
-    });
+    let shared = Arc::new(Shared::new(cfg.clone(), tx));
     let control = {
         let shared = shared.clone();
         std::thread::Builder::new()
@@ -943,20 +948,7 @@ mod tests {
 
     fn shared() -> (Shared, mpsc::Receiver<Job>) {
         let (tx, rx) = mpsc::channel();
-        (
-            Shared {
-                cfg: cfg(),
-                queue: tx,
-                work: Mutex::new(Work {
-                    running: None,
-                    queued: 0,
-                    sync_queued: false,
-                    heartbeat: Instant::now(),
-                }),
-                clients: AtomicUsize::new(0),
-            },
-            rx,
-        )
+        (Shared::new(cfg(), tx), rx)
     }
 
     #[test]

@@ -303,6 +303,25 @@ fn compile_source(dir: &std::path::Path) -> anyhow::Result<Vec<BundleObject>> {
         .collect())
 }
 
+/// One pull (or USB import) into the store under `data_dir`, then its
+/// one-line summary: what `pull` and `import` both do once their source is
+/// known.
+fn pull_and_print(
+    data_dir: &std::path::Path,
+    source: &Source,
+    root: Option<&std::path::Path>,
+) -> anyhow::Result<()> {
+    let out = kiosk_sync::pull::pull(
+        data_dir,
+        source,
+        root,
+        &SystemClock,
+        &mut StoreApplier::new(data_dir),
+    )?;
+    print_pull(&out);
+    Ok(())
+}
+
 fn print_pull(out: &kiosk_sync::pull::PullOutcome) {
     match out.result {
         PullResult::Applied {
@@ -556,14 +575,7 @@ fn run(command: Command) -> anyhow::Result<()> {
             data_dir,
             root,
         } => {
-            let out = kiosk_sync::pull::pull(
-                &data_dir,
-                &Source::Http(repo_url),
-                root.as_deref(),
-                &SystemClock,
-                &mut StoreApplier::new(&data_dir),
-            )?;
-            print_pull(&out);
+            pull_and_print(&data_dir, &Source::Http(repo_url), root.as_deref())?;
         }
         Command::Import {
             path,
@@ -581,14 +593,7 @@ fn run(command: Command) -> anyhow::Result<()> {
             // path as given (e.g. /run/kiosk-usb/current).
             let path = std::path::absolute(&path)
                 .with_context(|| format!("{}: cannot make it an absolute path", path.display()))?;
-            let out = kiosk_sync::pull::pull(
-                &data_dir,
-                &Source::Dir(path),
-                root.as_deref(),
-                &SystemClock,
-                &mut StoreApplier::new(&data_dir),
-            )?;
-            print_pull(&out);
+            pull_and_print(&data_dir, &Source::Dir(path), root.as_deref())?;
         }
         Command::Status { data_dir, json } => {
             print_status(&daemon::collect_status(&data_dir, None, false), json)?

@@ -245,6 +245,57 @@ fn check_object_path(path: &str) -> Result<(), PublishError> {
     Ok(())
 }
 
+/// What [`write_bundle_listed`] wrote, and the one target that lists it.
+struct ListedBundle {
+    objects: usize,
+    written: usize,
+    bytes_written: u64,
+    manifest_sha256: String,
+    /// The manifest's target entry under its target name.
+    targets: BTreeMap<String, Value>,
+}
+
+impl ListedBundle {
+    fn report(self, snapshot_version: u64) -> PublishReport {
+        PublishReport {
+            snapshot_version,
+            objects: self.objects,
+            objects_written: self.written,
+            bytes_written: self.bytes_written,
+            manifest_sha256: self.manifest_sha256,
+        }
+    }
+}
+
+/// [`write_bundle`] into `st`'s repository, then its manifest stored as
+/// `{manifest_dir}/{sha256}.manifest.json` and listed as target `target`.
+fn write_bundle_listed(
+    st: &RepoState,
+    objects: &[BundleObject],
+    published_at: &str,
+    halls: Vec<String>,
+    prefix: &str,
+    manifest_dir: &str,
+    target: String,
+) -> Result<ListedBundle, PublishError> {
+    let (manifest_bytes, written, bytes_written) =
+        write_bundle(&st.root, objects, published_at, halls, prefix)?;
+    let msha = sha256_hex(&manifest_bytes);
+    st.write(
+        &format!("{manifest_dir}/{msha}.manifest.json"),
+        &manifest_bytes,
+    )?;
+    let mut targets = BTreeMap::new();
+    targets.insert(target, repo::target_entry(&manifest_bytes));
+    Ok(ListedBundle {
+        objects: objects.len(),
+        written,
+        bytes_written,
+        manifest_sha256: msha,
+        targets,
+    })
+}
+
 /// Write objects (skipping those present) and the manifest's shards; return
 /// the manifest target's bytes and counts.
 fn write_bundle(
@@ -375,19 +426,16 @@ pub fn publish(
     ensure_root(&mut st, keys, opts)?;
     let published_at = format_time(&opts.now);
     let halls: Vec<String> = keys.file.halls.keys().cloned().collect();
-    let (manifest_bytes, written, bytes_written) =
-        write_bundle(repo_dir, objects, &published_at, halls.clone(), "")?;
-    let msha = sha256_hex(&manifest_bytes);
-    st.write(
-        &format!("targets/bundle/{msha}.manifest.json"),
-        &manifest_bytes,
+    let bundle = write_bundle_listed(
+        &st,
+        objects,
+        &published_at,
+        halls.clone(),
+        "",
+        "targets/bundle",
+        BUNDLE_MANIFEST_TARGET.to_string(),
     )?;
 
-    let mut targets = BTreeMap::new();
-    targets.insert(
-        BUNDLE_MANIFEST_TARGET.to_string(),
-        repo::target_entry(&manifest_bytes),
-    );
     let delegations: Vec<Delegation> = keys
         .file
         .halls
@@ -403,7 +451,7 @@ pub fn publish(
     let signed = repo::targets_signed(
         targets_v,
         opts.now + opts.expiry.targets,
-        &targets,
+        &bundle.targets,
         &delegations,
     );
     let targets_bytes = repo::sign(&signed, &keys_signers(keys, "targets")?)?;
@@ -422,16 +470,12 @@ pub fn publish(
     );
     let snapshot_version = write_snapshot_and_timestamp(&mut st, keys, opts)?;
     info!(
-        "published snapshot {snapshot_version}: {} objects ({written} new, {bytes_written} bytes)",
-        objects.len()
+        "published snapshot {snapshot_version}: {} objects ({} new, {} bytes)",
+        objects.len(),
+        bundle.written,
+        bundle.bytes_written
     );
-    Ok(PublishReport {
-        snapshot_version,
-        objects: objects.len(),
-        objects_written: written,
-        bytes_written,
-        manifest_sha256: msha,
-    })
+    Ok(bundle.report(snapshot_version))
 }
 
 /// Publish a hall's own objects (all under `halls/<id>/`) signed by the
@@ -469,18 +513,15 @@ pub fn publish_hall(
     }
     let signers = hall_keys.signers_meeting_threshold(&role)?;
     let published_at = format_time(&opts.now);
-    let (manifest_bytes, written, bytes_written) =
-        write_bundle(repo_dir, objects, &published_at, vec![], &prefix)?;
-    let msha = sha256_hex(&manifest_bytes);
-    st.write(
-        &format!("targets/halls/{hall_id}/{msha}.manifest.json"),
-        &manifest_bytes,
-    )?;
-    let mut targets = BTreeMap::new();
-    targets.insert(
+    let bundle = write_bundle_listed(
+        &st,
+        objects,
+        &published_at,
+        vec![],
+        &prefix,
+        &format!("targets/halls/{hall_id}"),
         hall_manifest_target(hall_id),
-        repo::target_entry(&manifest_bytes),
-    );
+    )?;
     let version = st
         .snapshot_meta
         .get(&format!("{role}.json"))
@@ -488,19 +529,18 @@ pub fn publish_hall(
         .and_then(Value::as_u64)
         .unwrap_or(0)
         + 1;
-    let signed = repo::targets_signed(version, opts.now + opts.expiry.targets, &targets, &[]);
+    let signed = repo::targets_signed(
+        version,
+        opts.now + opts.expiry.targets,
+        &bundle.targets,
+        &[],
+    );
     let bytes = repo::sign(&signed, &signers)?;
     st.write_versioned(&role, version, &bytes)?;
     st.snapshot_meta
         .insert(format!("{role}.json"), repo::meta_entry(version, &bytes));
     let snapshot_version = write_snapshot_and_timestamp(&mut st, district_keys, opts)?;
-    Ok(PublishReport {
-        snapshot_version,
-        objects: objects.len(),
-        objects_written: written,
-        bytes_written,
-        manifest_sha256: msha,
-    })
+    Ok(bundle.report(snapshot_version))
 }
 
 /// Sign `signed` (a targets document a delegated role made) with arbitrary

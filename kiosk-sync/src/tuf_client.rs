@@ -11,6 +11,22 @@ use tracing::info;
 use crate::http::HttpTransport;
 use crate::tuf::{TufError, Updater, UpdaterLimits, quote, verify_length_and_hashes, write_atomic};
 
+/// The conformance client's updater: plain TUF against the system clock,
+/// default limits.
+fn updater<'a>(
+    metadata_dir: &Path,
+    metadata_url: &str,
+    transport: &'a HttpTransport,
+) -> Result<Updater<'a>, TufError> {
+    Updater::new(
+        metadata_dir,
+        metadata_url,
+        transport,
+        Utc::now(),
+        UpdaterLimits::default(),
+    )
+}
+
 /// `init ROOT`: trust this root. No checks and no network, per protocol.
 pub fn init(metadata_dir: &Path, trusted_root: &Path) -> Result<(), TufError> {
     let bytes = std::fs::read(trusted_root).map_err(|source| TufError::Io {
@@ -28,13 +44,7 @@ pub fn init(metadata_dir: &Path, trusted_root: &Path) -> Result<(), TufError> {
 /// `refresh`: update top-level metadata.
 pub fn refresh(metadata_dir: &Path, metadata_url: &str) -> Result<(), TufError> {
     let transport = HttpTransport::new()?;
-    let mut updater = Updater::new(
-        metadata_dir,
-        metadata_url,
-        &transport,
-        Utc::now(),
-        UpdaterLimits::default(),
-    )?;
+    let mut updater = updater(metadata_dir, metadata_url, &transport)?;
     updater.refresh()
 }
 
@@ -50,13 +60,7 @@ pub fn download(
 ) -> Result<(), TufError> {
     use crate::tuf::Transport;
     let transport = HttpTransport::new()?;
-    let mut updater = Updater::new(
-        metadata_dir,
-        metadata_url,
-        &transport,
-        Utc::now(),
-        UpdaterLimits::default(),
-    )?;
+    let mut updater = updater(metadata_dir, metadata_url, &transport)?;
     updater.refresh()?;
     for name in target_names {
         let (info, role) = updater.target_info(name)?;
