@@ -296,10 +296,7 @@ fn compile_source(dir: &std::path::Path) -> anyhow::Result<Vec<BundleObject>> {
     Ok(set
         .to_objects()
         .into_iter()
-        .map(|o| BundleObject {
-            path: o.path,
-            bytes: o.bytes,
-        })
+        .map(BundleObject::from)
         .collect())
 }
 

@@ -74,6 +74,15 @@ pub struct BundleObject {
     pub bytes: Vec<u8>,
 }
 
+impl From<kiosk_content::ContentObject> for BundleObject {
+    fn from(o: kiosk_content::ContentObject) -> BundleObject {
+        BundleObject {
+            path: o.path,
+            bytes: o.bytes,
+        }
+    }
+}
+
 /// How long each role's metadata stays valid.
 #[derive(Debug, Clone)]
 pub struct Expiry {

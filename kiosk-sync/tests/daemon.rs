@@ -85,7 +85,7 @@ fn statuses(msgs: &[(Instant, String)]) -> Vec<&str> {
 fn ready_watchdog_pings_and_status_reach_the_notify_socket() {
     let repo = Repo::new();
     repo.publish(0);
-    let server = Server::start(&repo.dir, "127.0.0.1:0");
+    let server = Server::start(&repo.dir);
     let notify = Notify::new();
     // 1 s watchdog: pings expected every ~0.5 s.
     let daemon = Daemon::start(
@@ -225,7 +225,7 @@ fn a_usb_only_daemon_idles_and_a_foreign_watchdog_pid_gets_no_pings() {
 fn status_sync_now_and_revert_over_the_control_socket() {
     let repo = Repo::new();
     repo.publish(0);
-    let server = Server::start(&repo.dir, "127.0.0.1:0");
+    let server = Server::start(&repo.dir);
     let daemon = Daemon::start(&Config::new(&server.url(), &repo.root_json()), &[]);
 
     let s = daemon.wait_status("the first pull", |s| s.generation.is_some() && !s.busy);
@@ -320,7 +320,7 @@ fn an_older_usb_copy_is_refused_and_a_newer_one_is_applied() {
     repo.publish(0);
     let old_stick = repo.copy("usb-old");
     repo.publish(1);
-    let server = Server::start(&repo.dir, "127.0.0.1:0");
+    let server = Server::start(&repo.dir);
     let daemon = Daemon::start(&Config::new(&server.url(), &repo.root_json()), &[]);
     let s = daemon.wait_status("the first pull", |s| s.generation.is_some() && !s.busy);
     assert_eq!((s.generation, s.bundle_version), (Some(1), Some(2)));
@@ -384,7 +384,7 @@ fn an_older_usb_copy_is_refused_and_a_newer_one_is_applied() {
 fn when_the_repository_goes_away_the_last_good_content_stays_and_retries_back_off() {
     let repo = Repo::new();
     repo.publish(0);
-    let server = Server::start(&repo.dir, "127.0.0.1:0");
+    let server = Server::start(&repo.dir);
     let addr = server.addr;
     let url = server.url();
     // Backoff 1 s, 2 s (capped).
@@ -452,7 +452,7 @@ fn when_the_repository_goes_away_the_last_good_content_stays_and_retries_back_of
     assert_eq!(daemon.app_generation(), Some(1));
 
     // The repository comes back: the next attempt succeeds by itself.
-    let _server = Server::start(&repo.dir, &addr.to_string());
+    let _server = Server::start_at(&repo.dir, &addr.to_string());
     let s = daemon.wait_status("recovery", |s| s.last_error.is_none() && !s.busy);
     assert_eq!(s.generation, Some(1));
     assert_eq!(SyncState::load(&daemon.data).consecutive_failures, 0);

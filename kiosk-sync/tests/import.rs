@@ -273,7 +273,7 @@ fn ctl_without_a_daemon_exits_3_naming_the_socket() {
 fn a_record_written_by_another_process_while_the_daemon_works_is_kept() {
     let repo = Repo::new();
     repo.publish(0);
-    let server = Server::start(&repo.dir, "127.0.0.1:0");
+    let server = Server::start(&repo.dir);
     let daemon = Daemon::start(&Config::new(&server.url(), &repo.root_json()), &[]);
     let first = daemon.wait_status("the first pull", |s| s.generation == Some(1) && !s.busy);
 

@@ -2,53 +2,21 @@
 //! repository served by `kiosk-sync`'s own server on 127.0.0.1:0, and a
 //! kiosk data directory with a real SQLite store.
 
-use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
 use kiosk_content::{ContentReader, GenerationRecord, SourceTree};
 use kiosk_sync::keydir::KeyDir;
 use kiosk_sync::publish::{self, BundleObject, PublishOptions, PublishReport};
 use kiosk_sync::pull::{PullOutcome, Source, SyncError};
-use kiosk_sync::serve::{self, Faults, Shutdown};
 use kiosk_sync::state::{Clock, ManualClock};
 use kiosk_sync::store::StoreApplier;
 
-/// A running repository server; stopped on drop.
-pub struct TestServer {
-    pub addr: SocketAddr,
-    pub faults: Arc<Faults>,
-    shutdown: Shutdown,
-    handle: Option<std::thread::JoinHandle<std::io::Result<()>>>,
-}
-
-impl TestServer {
-    pub fn start(repo: &Path) -> TestServer {
-        let faults = Arc::new(Faults::default());
-        let (addr, shutdown, handle) =
-            serve::spawn("127.0.0.1:0", repo, faults.clone()).expect("bind 127.0.0.1:0");
-        TestServer {
-            addr,
-            faults,
-            shutdown,
-            handle: Some(handle),
-        }
-    }
-
-    pub fn url(&self) -> String {
-        format!("http://{}/", self.addr)
-    }
-}
-
-impl Drop for TestServer {
-    fn drop(&mut self) {
-        self.shutdown.trigger();
-        if let Some(h) = self.handle.take() {
-            let _ = h.join();
-        }
-    }
-}
+// The server, keys and copy helpers kiosk-sync's own integration tests use;
+// one copy, compiled into both crates.
+#[path = "../../kiosk-sync/tests/support/shared.rs"]
+mod shared;
+pub use shared::{Server, copy_dir, district_keys};
 
 /// District keys, a repository, a server and one kiosk.
 pub struct SyncFixture {
@@ -57,7 +25,7 @@ pub struct SyncFixture {
     pub repo: PathBuf,
     pub data: PathBuf,
     pub root_json: PathBuf,
-    pub server: TestServer,
+    pub server: Server,
     pub clock: ManualClock,
 }
 
@@ -66,10 +34,7 @@ pub fn objects_of(tree: &SourceTree) -> Vec<BundleObject> {
         kiosk_content::compile(tree).unwrap_or_else(|p| panic!("source does not compile:\n{p}"));
     set.to_objects()
         .into_iter()
-        .map(|o| BundleObject {
-            path: o.path,
-            bytes: o.bytes,
-        })
+        .map(BundleObject::from)
         .collect()
 }
 
@@ -77,19 +42,10 @@ impl SyncFixture {
     /// Root: 3 keys, threshold 2. Publishes nothing yet.
     pub fn new() -> SyncFixture {
         let tmp = tempfile::tempdir().expect("tempdir");
-        let keys = KeyDir::generate(
-            &tmp.path().join("keys"),
-            &[
-                ("root".into(), 3, 2),
-                ("targets".into(), 1, 1),
-                ("snapshot".into(), 1, 1),
-                ("timestamp".into(), 1, 1),
-            ],
-        )
-        .expect("keygen");
+        let keys = district_keys(&tmp.path().join("keys"), 3, 2);
         let repo = tmp.path().join("repo");
         std::fs::create_dir_all(repo.join("metadata")).expect("mkdir repo");
-        let server = TestServer::start(&repo);
+        let server = Server::start(&repo);
         SyncFixture {
             data: tmp.path().join("kiosk"),
             root_json: repo.join("metadata").join("1.root.json"),
@@ -109,7 +65,11 @@ impl SyncFixture {
     }
 
     pub fn publish(&self, objects: &[BundleObject]) -> PublishReport {
-        publish::publish(&self.repo, &self.keys, objects, &self.opts()).expect("publish")
+        self.publish_with(objects, &self.opts())
+    }
+
+    pub fn publish_with(&self, objects: &[BundleObject], opts: &PublishOptions) -> PublishReport {
+        publish::publish(&self.repo, &self.keys, objects, opts).expect("publish")
     }
 
     pub fn pull(&self) -> Result<PullOutcome, SyncError> {
@@ -148,18 +108,5 @@ impl SyncFixture {
 impl Default for SyncFixture {
     fn default() -> Self {
         Self::new()
-    }
-}
-
-pub fn copy_dir(src: &Path, dst: &Path) {
-    std::fs::create_dir_all(dst).expect("mkdir");
-    for e in std::fs::read_dir(src).expect("read_dir").flatten() {
-        let p = e.path();
-        let d = dst.join(e.file_name());
-        if p.is_dir() {
-            copy_dir(&p, &d);
-        } else {
-            std::fs::copy(&p, &d).expect("copy");
-        }
     }
 }

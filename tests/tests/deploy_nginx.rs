@@ -16,12 +16,11 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use kiosk_content::ContentReader;
-use kiosk_sync::keydir::KeyDir;
 use kiosk_sync::publish::{self, PublishOptions};
 use kiosk_sync::pull::{PullResult, Source};
 use kiosk_sync::state::SystemClock;
 use kiosk_sync::store::StoreApplier;
-use kiosk_tests::sync_support::objects_of;
+use kiosk_tests::sync_support::{district_keys, objects_of};
 
 const REPO_PATH: &str = "/kiosk-repo/";
 
@@ -297,16 +296,7 @@ fn publish_demo() -> Published {
     let tmp = tempfile::tempdir().expect("tempdir");
     // nginx may run its worker as another user when started as root.
     make_world_readable(tmp.path());
-    let keys = KeyDir::generate(
-        &tmp.path().join("keys"),
-        &[
-            ("root".into(), 1, 1),
-            ("targets".into(), 1, 1),
-            ("snapshot".into(), 1, 1),
-            ("timestamp".into(), 1, 1),
-        ],
-    )
-    .expect("keygen");
+    let keys = district_keys(&tmp.path().join("keys"), 1, 1);
     let www = tmp.path().join("www");
     let repo = www.join("kiosk-repo");
     let objects = objects_of(&kiosk_content::source::demo_tree());

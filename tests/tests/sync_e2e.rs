@@ -9,7 +9,7 @@ use kiosk_sync::publish::{self, BundleObject, PublishOptions};
 use kiosk_sync::pull::{PullResult, Source};
 use kiosk_sync::state::Clock;
 use kiosk_sync::tuf::repo;
-use kiosk_tests::sync_support::{SyncFixture, TestServer, objects_of};
+use kiosk_tests::sync_support::{Server, SyncFixture, district_keys, objects_of};
 use serde_json::Value;
 
 const POLICY: &str = "policies/sfx-2017-021.md";
@@ -42,6 +42,67 @@ fn pulled_v1() -> SyncFixture {
         "{out:?}"
     );
     fx
+}
+
+/// [`pulled_v1`], then bundle 2 (the policy changed to `text`) published
+/// and pulled; with generation 2.
+fn pulled_v2(text: &str) -> (SyncFixture, kiosk_content::GenerationRecord) {
+    let fx = pulled_v1();
+    fx.publish(&objects_of(&demo_with_changed_policy(text)));
+    fx.pull().expect("v2");
+    let g2 = fx.current().expect("g2");
+    (fx, g2)
+}
+
+/// [`pulled_v1`], a copy of its repository as `name` (still bundle 1), then
+/// bundle 2 published and pulled: the fixture, the copy and generation 2.
+fn pulled_v2_with_v1_copy(
+    name: &str,
+) -> (
+    SyncFixture,
+    std::path::PathBuf,
+    kiosk_content::GenerationRecord,
+) {
+    let fx = pulled_v1();
+    let copy = fx.snapshot_repo(name);
+    fx.publish(&objects_of(&demo_with_changed_policy("新版")));
+    fx.pull().expect("v2");
+    let g2 = fx.current().expect("g2");
+    (fx, copy, g2)
+}
+
+/// The error of a pull from `source`, after checking the current generation
+/// is unchanged.
+fn refused_from(
+    fx: &SyncFixture,
+    source: &Source,
+    before: &kiosk_content::GenerationRecord,
+    what: &str,
+) -> String {
+    let err = fx.pull_from(source).expect_err(what);
+    assert_eq!(fx.current().as_ref(), Some(before));
+    err.to_string()
+}
+
+/// A timestamp `version` naming snapshot `snapshot_version` (whose bytes are
+/// `snapshot`), signed by `signers` and written over `md/timestamp.json`.
+fn write_timestamp(
+    md: &std::path::Path,
+    version: u64,
+    snapshot_version: u64,
+    snapshot: &[u8],
+    signers: &[&kiosk_sync::tuf::keys::RoleSigner],
+) {
+    let ts = repo::timestamp_signed(
+        version,
+        Utc::now() + Duration::days(1),
+        repo::meta_entry(snapshot_version, snapshot),
+    );
+    std::fs::write(
+        md.join("timestamp.json"),
+        repo::sign(&ts, signers).expect("sign"),
+    )
+    .expect("write");
 }
 
 /// The error text, after checking the current generation is unchanged.
@@ -267,13 +328,7 @@ fn an_expired_timestamp_is_refused() {
     let before = fx.current().expect("g1");
     let mut opts = fx.opts();
     opts.expiry.timestamp = Duration::days(1);
-    publish::publish(
-        &fx.repo,
-        &fx.keys,
-        &objects_of(&demo_with_changed_policy("过期")),
-        &opts,
-    )
-    .expect("publish");
+    fx.publish_with(&objects_of(&demo_with_changed_policy("过期")), &opts);
     fx.set_time(Utc::now() + Duration::days(2));
     let err = refused(&fx, &before);
     assert!(
@@ -292,13 +347,7 @@ fn a_clock_set_back_to_1970_does_not_accept_expired_metadata() {
         now: Utc::now() - Duration::days(30),
         ..PublishOptions::default()
     };
-    publish::publish(
-        &fx.repo,
-        &fx.keys,
-        &objects_of(&demo_with_changed_policy("冻结")),
-        &opts,
-    )
-    .expect("publish");
+    fx.publish_with(&objects_of(&demo_with_changed_policy("冻结")), &opts);
     fx.set_time(
         Utc.with_ymd_and_hms(1970, 1, 1, 0, 0, 0)
             .single()
@@ -310,26 +359,14 @@ fn a_clock_set_back_to_1970_does_not_accept_expired_metadata() {
 
 #[test]
 fn rollback_of_snapshot_and_targets_versions_is_refused() {
-    let fx = pulled_v1();
-    fx.publish(&objects_of(&demo_with_changed_policy("第二版")));
-    fx.pull().expect("v2");
-    let before = fx.current().expect("g2");
+    let (fx, before) = pulled_v2("第二版");
     let snap_key = fx.keys.signers("snapshot");
     let ts_key = fx.keys.signers("timestamp");
     let md = fx.repo.join("metadata");
 
     // A new timestamp naming the old snapshot version 1.
     let old_snap = std::fs::read(md.join("1.snapshot.json")).expect("old snapshot");
-    let ts = repo::timestamp_signed(
-        10,
-        Utc::now() + Duration::days(1),
-        repo::meta_entry(1, &old_snap),
-    );
-    std::fs::write(
-        md.join("timestamp.json"),
-        repo::sign(&ts, &ts_key).expect("sign"),
-    )
-    .expect("write");
+    write_timestamp(&md, 10, 1, &old_snap, &ts_key);
     let err = refused(&fx, &before);
     assert!(
         err.contains("rollback") && err.contains("snapshot version"),
@@ -346,16 +383,7 @@ fn rollback_of_snapshot_and_targets_versions_is_refused() {
     let snap = repo::snapshot_signed(11, Utc::now() + Duration::days(1), &meta);
     let snap_bytes = repo::sign(&snap, &snap_key).expect("sign");
     std::fs::write(md.join("11.snapshot.json"), &snap_bytes).expect("write");
-    let ts = repo::timestamp_signed(
-        11,
-        Utc::now() + Duration::days(1),
-        repo::meta_entry(11, &snap_bytes),
-    );
-    std::fs::write(
-        md.join("timestamp.json"),
-        repo::sign(&ts, &ts_key).expect("sign"),
-    )
-    .expect("write");
+    write_timestamp(&md, 11, 11, &snap_bytes, &ts_key);
     let err = refused(&fx, &before);
     assert!(
         err.contains("rollback") && err.contains("targets.json"),
@@ -365,10 +393,7 @@ fn rollback_of_snapshot_and_targets_versions_is_refused() {
 
 #[test]
 fn mixed_metadata_from_two_versions_is_refused() {
-    let fx = pulled_v1();
-    fx.publish(&objects_of(&demo_with_changed_policy("第二版")));
-    fx.pull().expect("v2");
-    let before = fx.current().expect("g2");
+    let (fx, before) = pulled_v2("第二版");
     fx.publish(&objects_of(&demo_with_changed_policy("第三版")));
     let md = fx.repo.join("metadata");
     std::fs::copy(md.join("2.targets.json"), md.join("3.targets.json")).expect("mix");
@@ -395,31 +420,17 @@ fn an_endless_response_is_cut_off() {
 
 #[test]
 fn a_mirror_serving_an_old_repository_is_refused() {
-    let fx = pulled_v1();
-    let old = fx.snapshot_repo("old-mirror");
-    fx.publish(&objects_of(&demo_with_changed_policy("新版")));
-    fx.pull().expect("v2");
-    let before = fx.current().expect("g2");
-    let mirror = TestServer::start(&old);
-    let err = fx
-        .pull_from(&Source::Http(mirror.url()))
-        .expect_err("old mirror");
-    assert_eq!(fx.current().as_ref(), Some(&before));
-    assert!(err.to_string().contains("rollback"), "{err}");
+    let (fx, old, before) = pulled_v2_with_v1_copy("old-mirror");
+    let mirror = Server::start(&old);
+    let err = refused_from(&fx, &Source::Http(mirror.url()), &before, "old mirror");
+    assert!(err.contains("rollback"), "{err}");
 }
 
 #[test]
 fn a_usb_import_older_than_the_current_generation_is_refused() {
-    let fx = pulled_v1();
-    let usb = fx.snapshot_repo("usb-stick");
-    fx.publish(&objects_of(&demo_with_changed_policy("新版")));
-    fx.pull().expect("v2");
-    let before = fx.current().expect("g2");
-    let err = fx
-        .pull_from(&Source::Dir(usb.clone()))
-        .expect_err("old stick");
-    assert_eq!(fx.current().as_ref(), Some(&before));
-    assert!(err.to_string().contains("older"), "{err}");
+    let (fx, usb, before) = pulled_v2_with_v1_copy("usb-stick");
+    let err = refused_from(&fx, &Source::Dir(usb.clone()), &before, "old stick");
+    assert!(err.contains("older"), "{err}");
     // The staff panel sees the failed import, naming the stick.
     let last_import = |fx: &SyncFixture| {
         kiosk_sync::daemon::collect_status(&fx.data, None, false)
@@ -460,16 +471,7 @@ fn a_usb_import_older_than_the_current_generation_is_refused() {
 #[test]
 fn root_rotation_works_and_an_old_root_key_alone_can_no_longer_sign() {
     let fx = pulled_v1();
-    let new_keys = KeyDir::generate(
-        &fx.tmp.path().join("new-keys"),
-        &[
-            ("root".into(), 2, 2),
-            ("targets".into(), 1, 1),
-            ("snapshot".into(), 1, 1),
-            ("timestamp".into(), 1, 1),
-        ],
-    )
-    .expect("keygen");
+    let new_keys = district_keys(&fx.tmp.path().join("new-keys"), 2, 2);
     publish::rotate_root(&fx.repo, &fx.keys, &new_keys, &fx.opts()).expect("rotate");
     publish::publish(
         &fx.repo,
@@ -529,19 +531,28 @@ fn hall_fixture() -> (SyncFixture, KeyDir, Vec<BundleObject>, Vec<BundleObject>)
     (fx, hall_keys, hall, rest)
 }
 
+/// Hall chengguan publishes `objects` with its own keys.
+fn publish_chengguan(
+    fx: &SyncFixture,
+    district: &KeyDir,
+    hall_keys: &KeyDir,
+    objects: &[BundleObject],
+) -> Result<publish::PublishReport, publish::PublishError> {
+    publish::publish_hall(
+        &fx.repo,
+        district,
+        hall_keys,
+        "chengguan",
+        objects,
+        &fx.opts(),
+    )
+}
+
 #[test]
 fn a_hall_publishes_its_notices_through_its_delegation() {
     let (fx, hall_keys, hall, _) = hall_fixture();
     let district = KeyDir::load(&fx.keys.dir).expect("keys");
-    publish::publish_hall(
-        &fx.repo,
-        &district,
-        &hall_keys,
-        "chengguan",
-        &hall,
-        &fx.opts(),
-    )
-    .expect("hall publish");
+    publish_chengguan(&fx, &district, &hall_keys, &hall).expect("hall publish");
     fx.pull().expect("pull");
     let reader = kiosk_content::ContentReader::open(&fx.data).expect("reader");
     assert!(
@@ -557,15 +568,7 @@ fn a_hall_publishes_its_notices_through_its_delegation() {
         path: "items/policy/fake.json".into(),
         bytes: b"{}".to_vec(),
     });
-    let err = publish::publish_hall(
-        &fx.repo,
-        &district,
-        &hall_keys,
-        "chengguan",
-        &bad,
-        &fx.opts(),
-    )
-    .expect_err("outside");
+    let err = publish_chengguan(&fx, &district, &hall_keys, &bad).expect_err("outside");
     assert!(
         err.to_string().contains("only under halls/chengguan/"),
         "{err}"
@@ -576,15 +579,7 @@ fn a_hall_publishes_its_notices_through_its_delegation() {
 fn a_delegated_role_writing_outside_its_prefix_is_refused() {
     let (fx, hall_keys, hall, _) = hall_fixture();
     let district = KeyDir::load(&fx.keys.dir).expect("keys");
-    publish::publish_hall(
-        &fx.repo,
-        &district,
-        &hall_keys,
-        "chengguan",
-        &hall,
-        &fx.opts(),
-    )
-    .expect("hall publish");
+    publish_chengguan(&fx, &district, &hall_keys, &hall).expect("hall publish");
     fx.pull().expect("pull");
     let before = fx.current().expect("g1");
     // The hall signs metadata claiming the district's bundle manifest.
@@ -613,9 +608,7 @@ fn a_delegated_role_writing_outside_its_prefix_is_refused() {
 
 #[test]
 fn revert_restores_the_previous_generation_and_status_reports() {
-    let fx = pulled_v1();
-    fx.publish(&objects_of(&demo_with_changed_policy("第二版")));
-    fx.pull().expect("v2");
+    let (fx, _) = pulled_v2("第二版");
     let rec = kiosk_sync::store::StoreApplier::new(&fx.data)
         .revert()
         .expect("revert");

@@ -7,17 +7,19 @@
 // Each test file uses its own subset of these helpers.
 #![allow(dead_code)]
 
-use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, OnceLock};
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use kiosk_content::control::{self, ControlRequest, ControlResponse, SyncStatus};
 use kiosk_content::{ContentReader, SourceTree};
 use kiosk_sync::keydir::KeyDir;
 use kiosk_sync::publish::{self, BundleObject, PublishOptions};
-use kiosk_sync::serve::{self, Faults, Shutdown};
+
+mod shared;
+#[allow(unused_imports)] // as above: not every test file uses each of them
+pub use shared::{Server, copy_dir, district_keys};
 
 pub const POLICY: &str = "policies/sfx-2017-021.md";
 
@@ -35,10 +37,7 @@ pub fn bundle(variant: usize) -> &'static [BundleObject] {
         let set = kiosk_content::compile(&tree).unwrap_or_else(|p| panic!("demo:\n{p}"));
         set.to_objects()
             .into_iter()
-            .map(|o| BundleObject {
-                path: o.path,
-                bytes: o.bytes,
-            })
+            .map(BundleObject::from)
             .collect()
     })
 }
@@ -53,16 +52,7 @@ pub struct Repo {
 impl Repo {
     pub fn new() -> Repo {
         let tmp = tempfile::tempdir().expect("tempdir");
-        let keys = KeyDir::generate(
-            &tmp.path().join("keys"),
-            &[
-                ("root".into(), 1, 1),
-                ("targets".into(), 1, 1),
-                ("snapshot".into(), 1, 1),
-                ("timestamp".into(), 1, 1),
-            ],
-        )
-        .expect("keygen");
+        let keys = district_keys(&tmp.path().join("keys"), 1, 1);
         let dir = tmp.path().join("repo");
         Repo { tmp, keys, dir }
     }
@@ -88,51 +78,6 @@ impl Repo {
         let dst = self.tmp.path().join(name);
         copy_dir(&self.dir, &dst);
         dst
-    }
-}
-
-pub fn copy_dir(src: &Path, dst: &Path) {
-    std::fs::create_dir_all(dst).expect("mkdir");
-    for e in std::fs::read_dir(src).expect("read_dir").flatten() {
-        let (p, d) = (e.path(), dst.join(e.file_name()));
-        if p.is_dir() {
-            copy_dir(&p, &d);
-        } else {
-            std::fs::copy(&p, &d).expect("copy");
-        }
-    }
-}
-
-/// `kiosk-sync serve`'s server on 127.0.0.1; stopped on drop.
-pub struct Server {
-    pub addr: SocketAddr,
-    shutdown: Shutdown,
-    handle: Option<std::thread::JoinHandle<std::io::Result<()>>>,
-}
-
-impl Server {
-    pub fn start(repo: &Path, addr: &str) -> Server {
-        let (addr, shutdown, handle) =
-            serve::spawn(addr, repo, Arc::new(Faults::default())).expect("bind 127.0.0.1");
-        assert!(addr.ip().is_loopback());
-        Server {
-            addr,
-            shutdown,
-            handle: Some(handle),
-        }
-    }
-
-    pub fn url(&self) -> String {
-        format!("http://{}/", self.addr)
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        self.shutdown.trigger();
-        if let Some(h) = self.handle.take() {
-            let _ = h.join();
-        }
     }
 }
 
