@@ -12,27 +12,18 @@ use std::time::{Duration, Instant};
 use kiosk_hardware::{PaperWidth, SlipContent, escpos, render_slip};
 use sha2::{Digest, Sha256};
 
+#[path = "../tests/fixtures/sample_slip.rs"]
+mod sample_slip;
+use sample_slip::guide_slip;
+
+/// The tests' sample guide with a longer checklist.
 fn content() -> SlipContent {
-    SlipContent {
-        county: "示例县".into(),
-        hall: "政务服务中心".into(),
-        title: "城乡居民基本养老保险参保登记".into(),
-        checklist: vec![
-            "居民身份证原件及复印件（本人）".into(),
-            "户口簿原件及复印件".into(),
-            "《城乡居民基本养老保险参保登记表》一式两份".into(),
-            "委托他人办理的，提供委托书和受托人身份证".into(),
-            "近期一寸免冠彩色照片两张".into(),
-            "银行卡或存折复印件（用于发放养老金）".into(),
-        ],
-        window: "一楼 3号综合窗口".into(),
-        hours: "工作日 9:00-12:00，13:30-17:00（法定节假日除外）".into(),
-        qr_url: "https://zwfw.example.gov.cn/form/yl-cbdj?from=kiosk".into(),
-        printed_at: chrono::NaiveDate::from_ymd_opt(2025, 3, 14)
-            .and_then(|d| d.and_hms_opt(10, 24, 0))
-            .unwrap_or_default(),
-        footer: "本凭条仅供参考，以窗口受理为准。咨询电话 0000-12345".into(),
-    }
+    let mut content = guide_slip();
+    content.checklist.extend([
+        "近期一寸免冠彩色照片两张".into(),
+        "银行卡或存折复印件（用于发放养老金）".into(),
+    ]);
+    content
 }
 
 struct Series {

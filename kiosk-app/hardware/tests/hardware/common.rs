@@ -1,33 +1,13 @@
-//! Shared fixtures: a realistic guide slip and snapshot comparison.
+//! Shared fixtures: a realistic guide slip (from `tests/fixtures`) and
+//! snapshot comparison.
 
 use std::path::PathBuf;
 
-use kiosk_hardware::{Raster, SlipContent};
+use kiosk_hardware::Raster;
 
-/// A guide as the app would print it. The print time is fixed so the
-/// raster is the same on every run.
-pub fn guide_slip() -> SlipContent {
-    SlipContent {
-        county: "示例县".into(),
-        hall: "政务服务中心".into(),
-        title: "城乡居民基本养老保险参保登记".into(),
-        checklist: vec![
-            "居民身份证原件及复印件（本人）".into(),
-            "户口簿原件及复印件".into(),
-            "《城乡居民基本养老保险参保登记表》一式两份".into(),
-            "委托他人办理的，提供委托书和受托人身份证".into(),
-        ],
-        window: "一楼 3号综合窗口".into(),
-        hours: "工作日 9:00-12:00，13:30-17:00（法定节假日除外）".into(),
-        qr_url: FORM_URL.into(),
-        printed_at: chrono::NaiveDate::from_ymd_opt(2025, 3, 14)
-            .and_then(|d| d.and_hms_opt(10, 24, 0))
-            .expect("valid date"),
-        footer: "本凭条仅供参考，以窗口受理为准。咨询电话 0000-12345".into(),
-    }
-}
-
-pub const FORM_URL: &str = "https://zwfw.example.gov.cn/form/yl-cbdj?from=kiosk";
+#[path = "../fixtures/sample_slip.rs"]
+mod sample_slip;
+pub use sample_slip::{FORM_URL, guide_slip};
 
 fn snapshot_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots")

@@ -56,6 +56,33 @@ fn job_outcome(rx: &mpsc::Receiver<PrinterEvent>) -> JobOutcome {
     }
 }
 
+/// [`start_service`] with a TCP printer talking to `sim`.
+fn tcp_service(
+    sim: &TcpPrinterSim,
+    paper: PaperWidth,
+) -> (PrinterService, mpsc::Receiver<PrinterEvent>) {
+    let printer = TcpPrinter::new(sim.addr().to_string(), fast_timeouts());
+    start_service(Box::new(printer), paper)
+}
+
+/// Submits the guide slip and waits for its outcome.
+fn print_guide(service: &PrinterService, rx: &mpsc::Receiver<PrinterEvent>) -> JobOutcome {
+    service.print_slip(guide_slip()).expect("accepted");
+    job_outcome(rx)
+}
+
+/// [`print_guide`], which must print.
+fn print_guide_ok(service: &PrinterService, rx: &mpsc::Receiver<PrinterEvent>) {
+    let outcome = print_guide(service, rx);
+    assert!(matches!(outcome, JobOutcome::Printed { .. }), "{outcome:?}");
+}
+
+/// The service is ready again and `sim` got exactly one slip.
+fn assert_ready_after_one_slip(service: &PrinterService, sim: &TcpPrinterSim) {
+    assert_eq!(service.state(), PrinterState::Ready);
+    assert_eq!(sim.wait_for_slips(1, WAIT).map(|s| s.len()), Some(1));
+}
+
 fn wait_state(service: &PrinterService, pred: impl Fn(&PrinterState) -> bool) -> PrinterState {
     kiosk_hardware::printer::wait_for_state(service, WAIT, pred)
         .unwrap_or_else(|| panic!("state never matched; last {:?}", service.state()))
@@ -63,8 +90,7 @@ fn wait_state(service: &PrinterService, pred: impl Fn(&PrinterState) -> bool) ->
 
 fn slip_over_tcp_round_trip(paper: PaperWidth, snapshot: &str) {
     let sim = TcpPrinterSim::start("127.0.0.1:0").expect("start simulator");
-    let printer = TcpPrinter::new(sim.addr().to_string(), fast_timeouts());
-    let (service, rx) = start_service(Box::new(printer), paper);
+    let (service, rx) = tcp_service(&sim, paper);
 
     service.print_slip(guide_slip()).expect("job accepted");
     assert_eq!(
@@ -181,14 +207,12 @@ fn missing_usb_device_names_the_path() {
 fn out_of_paper_refuses_the_job_and_says_so() {
     let sim = TcpPrinterSim::start("127.0.0.1:0").expect("simulator");
     sim.set_paper(PaperStatus::Out);
-    let printer = TcpPrinter::new(sim.addr().to_string(), fast_timeouts());
-    let (service, rx) = start_service(Box::new(printer), PaperWidth::Mm80);
+    let (service, rx) = tcp_service(&sim, PaperWidth::Mm80);
     let state = wait_state(&service, |s| *s == PrinterState::PaperOut);
     assert_eq!(state.label_zh(), "缺纸");
     assert!(state.staff_detail_zh().contains("纸卷"));
 
-    service.print_slip(guide_slip()).expect("accepted");
-    match job_outcome(&rx) {
+    match print_guide(&service, &rx) {
         JobOutcome::Failed { message_zh, .. } => assert_eq!(message_zh, "缺纸，请联系工作人员"),
         other => panic!("expected failure, got {other:?}"),
     }
@@ -200,10 +224,8 @@ fn out_of_paper_refuses_the_job_and_says_so() {
 
     // Paper loaded: the next job prints.
     sim.set_paper(PaperStatus::Ok);
-    service.print_slip(guide_slip()).expect("accepted");
-    assert!(matches!(job_outcome(&rx), JobOutcome::Printed { .. }));
-    assert_eq!(service.state(), PrinterState::Ready);
-    assert_eq!(sim.wait_for_slips(1, WAIT).map(|s| s.len()), Some(1));
+    print_guide_ok(&service, &rx);
+    assert_ready_after_one_slip(&service, &sim);
     service.shutdown();
 }
 
@@ -211,10 +233,8 @@ fn out_of_paper_refuses_the_job_and_says_so() {
 fn paper_near_end_warns_but_prints() {
     let sim = TcpPrinterSim::start("127.0.0.1:0").expect("simulator");
     sim.set_paper(PaperStatus::NearEnd);
-    let printer = TcpPrinter::new(sim.addr().to_string(), fast_timeouts());
-    let (service, rx) = start_service(Box::new(printer), PaperWidth::Mm58);
-    service.print_slip(guide_slip()).expect("accepted");
-    assert!(matches!(job_outcome(&rx), JobOutcome::Printed { .. }));
+    let (service, rx) = tcp_service(&sim, PaperWidth::Mm58);
+    print_guide_ok(&service, &rx);
     assert_eq!(service.state(), PrinterState::PaperLow);
     assert!(service.state().can_print());
     service.shutdown();
@@ -234,8 +254,10 @@ fn garbage_status_reply_is_a_clear_error() {
     let state = wait_state(&service, |s| matches!(s, PrinterState::Error(_)));
     assert_eq!(state.label_zh(), "打印机故障");
     assert!(state.staff_detail_zh().contains("ESC/POS"));
-    service.print_slip(guide_slip()).expect("accepted");
-    assert!(matches!(job_outcome(&rx), JobOutcome::Failed { .. }));
+    assert!(matches!(
+        print_guide(&service, &rx),
+        JobOutcome::Failed { .. }
+    ));
     service.shutdown();
 }
 
@@ -243,12 +265,9 @@ fn garbage_status_reply_is_a_clear_error() {
 fn silent_printer_still_prints() {
     let sim = TcpPrinterSim::start("127.0.0.1:0").expect("simulator");
     sim.set_reply(SimReply::Silent);
-    let printer = TcpPrinter::new(sim.addr().to_string(), fast_timeouts());
-    let (service, rx) = start_service(Box::new(printer), PaperWidth::Mm80);
-    service.print_slip(guide_slip()).expect("accepted");
-    assert!(matches!(job_outcome(&rx), JobOutcome::Printed { .. }));
-    assert_eq!(service.state(), PrinterState::Ready);
-    assert_eq!(sim.wait_for_slips(1, WAIT).map(|s| s.len()), Some(1));
+    let (service, rx) = tcp_service(&sim, PaperWidth::Mm80);
+    print_guide_ok(&service, &rx);
+    assert_ready_after_one_slip(&service, &sim);
     service.shutdown();
 }
 
