@@ -440,11 +440,7 @@ fn check_links(
                     file,
                     at,
                     Some("hall"),
-                    format!(
-                        "no hall \"{}\" in bundle.toml; use one of: {}",
-                        g.hall,
-                        join(&hall_ids)
-                    ),
+                    no_such_hall(&g.hall, &hall_ids),
                 )),
                 Some(h) if !h.windows.iter().any(|w| w.number == g.window) => {
                     problems.push(Problem::new(
@@ -473,16 +469,21 @@ fn check_links(
                         file,
                         at,
                         Some("hall"),
-                        format!(
-                            "no hall \"{h}\" in bundle.toml; use one of: {}",
-                            join(&hall_ids)
-                        ),
+                        no_such_hall(h, &hall_ids),
                     ));
                 }
             }
             _ => {}
         }
     }
+}
+
+/// A guide's or notice's `hall` that bundle.toml does not list.
+fn no_such_hall(hall: &str, hall_ids: &BTreeSet<&str>) -> String {
+    format!(
+        "no hall \"{hall}\" in bundle.toml; use one of: {}",
+        join(hall_ids)
+    )
 }
 
 fn join(set: &BTreeSet<&str>) -> String {
