@@ -438,11 +438,18 @@ fn when_the_repository_goes_away_the_last_good_content_stays_and_retries_back_of
         let (Some(next), Some(failed)) = (st.next_attempt, st.last_error_at) else {
             continue;
         };
+        // The exact backoff formula is unit-tested (`next_delay`). Here only
+        // what load cannot break: the next attempt is at least half the
+        // capped backoff after the failure (the daemon schedules it after
+        // recording the failure), and not wildly later (seconds, not the
+        // minutes a wrong unit or a missing cap would give). The gap between
+        // recording the failure and scheduling (an fsync) varies with load,
+        // so no tight upper bound.
         let delay = (next - failed).num_milliseconds();
         let cap = 1000 * (1i64 << (st.consecutive_failures - 1)).min(2);
         assert!(
-            (cap / 2 - 100..=cap + 300).contains(&delay),
-            "failure {}: next attempt after {delay} ms, expected {}..{cap} ms",
+            (cap / 2 - 100..=cap + 5000).contains(&delay),
+            "failure {}: next attempt after {delay} ms, expected about {}..{cap} ms",
             st.consecutive_failures,
             cap / 2
         );
