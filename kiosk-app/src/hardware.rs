@@ -11,7 +11,7 @@ use chrono::NaiveDateTime;
 use kiosk_hardware::config::PrinterKind;
 use kiosk_hardware::{
     BacklightPolicy, JobOutcome, MotionSensor, PrinterService, PrinterState, ScreenLevel,
-    ScreenPower, SlipContent, WatchdogPinger,
+    ScreenPower, WatchdogPinger,
 };
 
 use crate::config::AppConfig;
@@ -45,20 +45,6 @@ pub fn view_of(state: &PrinterState) -> PrinterView {
     }
 }
 
-fn slip_content(slip: Slip) -> SlipContent {
-    SlipContent {
-        county: slip.county,
-        hall: slip.hall,
-        title: slip.title,
-        checklist: slip.checklist,
-        window: slip.window,
-        hours: slip.hours,
-        qr_url: slip.qr_url,
-        printed_at: slip.printed_at,
-        footer: slip.footer,
-    }
-}
-
 impl Printer for HardwarePrinter {
     fn view(&self) -> PrinterView {
         view_of(&self.service.state())
@@ -70,7 +56,7 @@ impl Printer for HardwarePrinter {
             return Err(state.label_zh().to_string());
         }
         self.service
-            .print_slip(slip_content(slip))
+            .print_slip(slip)
             .map(|id| id.0)
             .map_err(|e| e.message_zh().to_string())
     }

@@ -9,19 +9,9 @@ use std::cell::RefCell;
 
 use chrono::NaiveDateTime;
 
-/// A slip for a resident to take home: the materials checklist of a guide.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Slip {
-    pub county: String,
-    pub hall: String,
-    pub title: String,
-    pub checklist: Vec<String>,
-    pub window: String,
-    pub hours: String,
-    pub qr_url: String,
-    pub printed_at: NaiveDateTime,
-    pub footer: String,
-}
+/// A slip for a resident to take home (the materials checklist of a
+/// guide): kiosk-hardware's slip content, which it renders and prints.
+pub use kiosk_hardware::SlipContent as Slip;
 
 /// How the printer stands, in the words the screens use.
 #[derive(Debug, Clone, PartialEq, Eq)]
