@@ -204,16 +204,7 @@ fn start(
     config: AppConfig,
     window: Option<(u32, u32)>,
 ) -> Result<()> {
-    let printer = hardware::open_printer(&config);
-    let devices = hardware::Devices::open(&config);
-    let ctx = AppContext::with_devices(
-        reader,
-        data_dir,
-        config,
-        Spawner::threads(),
-        printer,
-        devices,
-    );
+    let ctx = kiosk_context(reader, data_dir, config);
     let win = app::build(&ctx)
         .context("creating the window (is there a display? on a Pi set SLINT_BACKEND=linuxkms)")?;
     if let Some((w, h)) = window {
@@ -227,6 +218,21 @@ fn start(
 }
 
 /// Shows "no content yet" and polls the store until content appears.
+/// The kiosk's context with its real devices: the configured printer,
+/// backlight, motion sensor and systemd watchdog.
+fn kiosk_context(reader: ContentReader, data_dir: PathBuf, config: AppConfig) -> Rc<AppContext> {
+    let printer = hardware::open_printer(&config);
+    let devices = hardware::Devices::open(&config);
+    AppContext::with_devices(
+        reader,
+        data_dir,
+        config,
+        Spawner::threads(),
+        printer,
+        devices,
+    )
+}
+
 fn wait_for_content(dir: &Path, config: AppConfig, reason: &str) -> Result<()> {
     use kiosk_app::{AttractAdapter, Nav};
     let win = kiosk_app::MainWindow::new().context("creating the window")?;
@@ -241,7 +247,7 @@ fn wait_for_content(dir: &Path, config: AppConfig, reason: &str) -> Result<()> {
     let watchdog = Rc::new(std::cell::RefCell::new(
         kiosk_hardware::WatchdogPinger::from_env(),
     ));
-    let ping_timer = slint::Timer::default();
+    let ping_timer = Rc::new(slint::Timer::default());
     if let Some(every) = watchdog.borrow().timer_interval() {
         let wd = watchdog.clone();
         ping_timer.start(slint::TimerMode::Repeated, every, move || {
@@ -264,6 +270,7 @@ fn wait_for_content(dir: &Path, config: AppConfig, reason: &str) -> Result<()> {
         std::time::Duration::from_secs(5),
         {
             let ctx_slot = ctx_slot.clone();
+            let ping_timer = ping_timer.clone();
             move || {
                 if ctx_slot.borrow().is_some() {
                     return;
@@ -273,17 +280,10 @@ fn wait_for_content(dir: &Path, config: AppConfig, reason: &str) -> Result<()> {
                         return;
                     };
                     tracing::info!("content appeared in {}; starting", dir.display());
-                    let printer = hardware::open_printer(&config);
-                    let devices = hardware::Devices::open(&config);
-                    let ctx = AppContext::with_devices(
-                        reader,
-                        dir.clone(),
-                        config,
-                        Spawner::threads(),
-                        printer,
-                        devices,
-                    );
+                    let ctx = kiosk_context(reader, dir.clone(), config);
                     app::setup(&win, &ctx);
+                    // The app pings the watchdog from here on.
+                    ping_timer.stop();
                     *ctx_slot.borrow_mut() = Some(ctx);
                 }
             }
