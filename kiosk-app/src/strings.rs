@@ -210,7 +210,7 @@ pub fn time_limit(statutory: Option<u32>, promised: Option<u32>) -> String {
     }
 }
 
-pub fn material_detail(form: &str, copies: u32, source: &str) -> String {
+fn material_parts(form: &str, copies: u32, source: &str) -> Vec<String> {
     let mut parts = vec![form.to_string()];
     if copies > 0 {
         parts.push(format!("{copies} 份"));
@@ -218,7 +218,17 @@ pub fn material_detail(form: &str, copies: u32, source: &str) -> String {
     if !source.is_empty() {
         parts.push(source.to_string());
     }
-    parts.join(" · ")
+    parts
+}
+
+pub fn material_detail(form: &str, copies: u32, source: &str) -> String {
+    material_parts(form, copies, source).join(" · ")
+}
+
+/// A material's form and copies on a printed slip: plain spaces, since the
+/// slip font prints "·" as a wide gap.
+pub fn slip_material_detail(form: &str, copies: u32) -> String {
+    material_parts(form, copies, "").join(" ")
 }
 
 pub fn image_missing(name: &str) -> String {

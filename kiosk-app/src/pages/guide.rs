@@ -55,8 +55,7 @@ fn checklist(g: &Guide) -> Vec<String> {
     g.materials
         .iter()
         .map(|m| {
-            // Plain words on paper: the slip font's "·" is a wide gap.
-            let detail = zh::material_detail(&m.form, m.copies, "").replace(" · ", " ");
+            let detail = zh::slip_material_detail(&m.form, m.copies);
             match &m.note {
                 Some(n) => format!("{}（{detail}；{n}）", m.name),
                 None => format!("{}（{detail}）", m.name),
