@@ -367,6 +367,13 @@ fn print_status(s: &kiosk_content::control::SyncStatus, json: bool) -> anyhow::R
     Ok(())
 }
 
+/// `path` made absolute but not resolved: an import is recorded under the
+/// path as given (e.g. /run/kiosk-usb/current, a link to the stick).
+fn absolute(path: &std::path::Path) -> anyhow::Result<PathBuf> {
+    std::path::absolute(path)
+        .with_context(|| format!("{}: cannot make it an absolute path", path.display()))
+}
+
 /// `import`'s data directory and root: flags first, then the daemon's config.
 fn import_paths(
     config: Option<&std::path::Path>,
@@ -395,8 +402,7 @@ fn run_ctl(args: CtlArgs) -> anyhow::Result<()> {
         CtlAction::SyncNow => println!("{}", ctl::send(&socket, &ControlRequest::SyncNow)?.message),
         CtlAction::Revert => println!("{}", ctl::send(&socket, &ControlRequest::Revert)?.message),
         CtlAction::Import { path, timeout } => {
-            let abs = std::path::absolute(&path)
-                .with_context(|| format!("{}: cannot make it an absolute path", path.display()))?;
+            let abs = absolute(&path)?;
             let abs = abs.to_str().with_context(|| {
                 format!(
                     "{}: not valid UTF-8, which the control socket cannot carry; use `kiosk-sync import` instead",
@@ -586,10 +592,7 @@ fn run(command: Command) -> anyhow::Result<()> {
                 "{}: no such directory; give the repository folder on the mounted stick (the one holding metadata/)",
                 path.display()
             );
-            // Absolute but not resolved: the import is recorded under the
-            // path as given (e.g. /run/kiosk-usb/current).
-            let path = std::path::absolute(&path)
-                .with_context(|| format!("{}: cannot make it an absolute path", path.display()))?;
+            let path = absolute(&path)?;
             pull_and_print(&data_dir, &Source::Dir(path), root.as_deref())?;
         }
         Command::Status { data_dir, json } => {
