@@ -70,7 +70,7 @@ mod tests {
     #[test]
     fn a_url_makes_a_square_code_with_a_quiet_zone() {
         let (size, mods) =
-            modules("https://zwgk.shifanxian.example.cn/item/dibao-shenqing").expect("qr");
+            modules("https://zwgk.shifanxian.example/item/dibao-shenqing").expect("qr");
         assert!(size >= 21 + 8);
         assert_eq!(mods.len(), (size * size) as usize);
         // The quiet zone is light.

@@ -130,8 +130,8 @@ pub fn synthetic_tree(docs: usize, seed: u64) -> SourceTree {
 county = "示范县"
 title = "示范县政务公开（合成数据）"
 publisher = "示范县人民政府办公室"
-base_url = "https://zwgk.shifanxian.example.cn/"
-apply_url = "https://zwgk.shifanxian.example.cn/ysqgk/"
+base_url = "https://zwgk.shifanxian.example/"
+apply_url = "https://zwgk.shifanxian.example/ysqgk/"
 grace_days = 3650
 
 [[halls]]

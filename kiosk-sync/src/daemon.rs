@@ -180,7 +180,7 @@ impl DaemonConfig {
 
 fn check_repo_url(url: &str) -> Result<(), String> {
     let parsed = reqwest::Url::parse(url).map_err(|e| {
-        format!("not a URL ({e}); write it in full, e.g. \"https://zwgk.example.gov.cn/kiosk-repo/\", or \"\" for USB only")
+        format!("not a URL ({e}); write it in full, e.g. \"https://zwgk.shifanxian.example/kiosk-repo/\", or \"\" for USB only")
     })?;
     if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
         return Err(
@@ -939,7 +939,7 @@ mod tests {
 
     #[test]
     fn repo_urls_are_checked() {
-        assert!(check_repo_url("https://zwgk.example.gov.cn/kiosk-repo/").is_ok());
+        assert!(check_repo_url("https://zwgk.shifanxian.example/kiosk-repo/").is_ok());
         assert!(check_repo_url("http://10.0.0.2:8080/").is_ok());
         assert!(check_repo_url("zwgk.example/kiosk-repo/").is_err());
         assert!(check_repo_url("file:///media/usb/").is_err());
