@@ -43,6 +43,11 @@ pub struct AppConfig {
     /// Letters printed before the digits of a case number on the 受理回执
     /// (`SFX20261102001`): residents type only the digits.
     pub case_prefix: String,
+    /// Digits after the prefix in a complete case number (11 for
+    /// `SFX20261102001`: the date and a 3-digit serial). The progress page
+    /// moves on to the query code once they are typed. 0: case numbers
+    /// vary in length, and the resident moves on by tapping the code field.
+    pub case_digits: usize,
     /// How often the app looks for content applied by the sync daemon.
     pub content_poll_secs: u64,
     /// How often the app asks the sync daemon for its status (a finished
@@ -71,6 +76,7 @@ impl Default for AppConfig {
             pin_max_failures: 5,
             pin_lockout_secs: 300,
             case_prefix: "SFX".into(),
+            case_digits: 11,
             content_poll_secs: 2,
             status_poll_secs: 5,
             hardware: kiosk_hardware::HardwareConfig::default(),
@@ -161,6 +167,12 @@ impl AppConfig {
             return Err(field(
                 "case_prefix",
                 "may hold only ASCII letters and digits",
+            ));
+        }
+        if self.case_digits > 20 {
+            return Err(field(
+                "case_digits",
+                "must be at most 20 (0: case numbers of any length)",
             ));
         }
         Ok(())

@@ -126,6 +126,16 @@ pub const PROGRESS_NEED_CASE: &str = "请先输入办件编号。";
 pub const PROGRESS_NEED_CODE: &str = "请输入 6 位查询码。";
 pub const PROGRESS_BUSY: &str = "正在查询，请稍候……";
 pub const PROGRESS_ERROR: &str = "暂时无法查询，请到窗口咨询。";
+/// A scan that is not a receipt's code (see kiosk-content/FORMAT.md).
+pub const PROGRESS_SCAN_UNREADABLE: &str =
+    "没有认出这个码。请扫描受理回执上的查询码图案，或用数字键输入办件编号。";
+/// A receipt's code that carried the case number only.
+pub const PROGRESS_SCAN_NEED_CODE: &str = "已读取办件编号，请输入 6 位查询码。";
+
+/// A receipt of another case system (its case number has another prefix).
+pub fn progress_scan_other_prefix(prefix: &str) -> String {
+    format!("这张回执的办件编号不是 {prefix} 开头的，本机查不到。请到窗口咨询。")
+}
 
 // Hall and map.
 pub const HALL_WINDOW_COUNT: &str = "可办理事项";
