@@ -1,0 +1,393 @@
+#!/usr/bin/env bash
+# Boots the kiosk firmware image in QEMU and checks it the way a hall would
+# use it. Not part of CI (minutes, and it needs the image): run it by hand,
+# and record its result and time in deploy/README.md.
+#
+#   bash deploy/image/boot-test.sh                  # amd64 image, KVM if /dev/kvm, else TCG
+#   bash deploy/image/boot-test.sh --arch arm64     # arm64 image under TCG: boots to kiosk-sync (long)
+#   options: --image FILE (default out/image/disclosure-kiosk-<arch>.img), --keep (leave the work dir)
+#
+# Like an operator, it copies the image, writes kiosk.toml, root.json and an
+# initial content bundle onto the copy's FAT partition KIOSKCONF (mtools),
+# and boots it with no network at all (a USB-only village station). Checks:
+#  1. kiosk-config, kiosk-sync and kiosk-app units active; the initial
+#     bundle imported at first boot (generation 1);
+#  2. the guest's screen (QMP screendump of the virtio GPU, 1080x1920) is
+#     the kiosk's home page: compared with `kiosk-app screenshot --page home`
+#     of the same content and config on this machine;
+#  3. root file system mounted read-only (and a write as root refused),
+#     journal in RAM, data partition with its SD-card options;
+#  4. `systemd-analyze security` of kiosk-app and kiosk-sync inside the guest
+#     no worse than deploy/ci/verify-units.sh's offline scores;
+#  5. a virtual USB stick (usb-storage) with a newer signed bundle: the udev
+#     rule's import unit applies it (generation 2) and the screen shows it;
+#  6. a stick with a tampered bundle (one object's bytes changed): the
+#     import fails, generation and screen unchanged;
+#  7. power cut (QMP `quit`) during an import from a slowed-down stick: the
+#     next boot shows intact content (the old or the new generation, whole);
+#  8. a wrong kiosk.toml (edited on KIOSKCONF, as an operator would): the
+#     kiosk does not start and tty1 names the line and what to write.
+# The guest is driven through the QEMU guest agent (virtio serial); the
+# image's qemu-guest-agent starts only when that channel exists.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+cd "$here/../.."
+
+arch=amd64 image="" keep=0
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --arch) arch="${2:?}"; shift 2 ;;
+    --image) image="${2:?}"; shift 2 ;;
+    --keep) keep=1; shift ;;
+    -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d'; exit 0 ;;
+    *) echo "boot-test.sh: unknown option $1" >&2; exit 2 ;;
+  esac
+done
+image="${image:-out/image/disclosure-kiosk-$arch.img}"
+[ -f "$image" ] || { echo "boot-test.sh: $image missing: bash deploy/image/build.sh --arch $arch" >&2; exit 1; }
+bin="${KIOSK_BIN_DIR:-target/debug}"
+ks="$bin/kiosk-sync" ka="$bin/kiosk-app"
+for b in "$ks" "$ka"; do
+  [ -x "$b" ] || { echo "boot-test.sh: $b missing (cargo build -p kiosk-sync -p kiosk-app)" >&2; exit 1; }
+done
+for t in mcopy mkfs.vfat sfdisk zbarimg python3; do
+  command -v "$t" >/dev/null || { echo "boot-test.sh: $t missing (apt-get install -y mtools dosfstools fdisk zbar-tools python3-pil)" >&2; exit 1; }
+done
+ctl() { python3 "$here/qemu_ctl.py" "$@"; }
+
+w="$(realpath -m out/image/boot-test-$arch)"
+rm -rf "$w"
+mkdir -p "$w"
+qemu_pid=""
+stop_vm() {
+  if [ -n "$qemu_pid" ] && kill -0 "$qemu_pid" 2>/dev/null; then
+    kill "$qemu_pid" 2>/dev/null || true
+    for _ in $(seq 50); do kill -0 "$qemu_pid" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$qemu_pid" 2>/dev/null || true
+  fi
+  qemu_pid=""
+}
+finish() {
+  stop_vm
+  # The 2-3 GB disk copy goes; logs and screenshots stay for a look.
+  [ "$keep" = 1 ] || rm -f "$w/disk.img" "$w"/stick*.img
+}
+trap finish EXIT
+
+t0=$(date +%s)
+passed=()
+ok() { passed+=("$*"); echo "PASS: $*"; }
+die() { echo "FAIL: $*" >&2; echo "(serial console log: $w/serial-*.log; screens: $w/*.png)" >&2; exit 1; }
+
+# ---------------------------------------------------------------------------
+echo "== content: keys and three signed bundles (the demo county, then changes)"
+"$ks" keygen --out "$w/keys" >/dev/null
+cp -a kiosk-content/demo "$w/src"
+publish() { "$ks" publish --source "$w/src" --keys "$w/keys" --repo "$w/repo" >"$w/publish-$1.log" 2>&1 || { cat "$w/publish-$1.log"; die "publish $1"; }; rm -rf "$w/repo$1"; cp -a "$w/repo" "$w/repo$1"; }
+publish 1
+notice() { # notice FILE TITLE
+  cat >"$w/src/notices/$1.md" <<EOF
++++
+title = "$2"
+agency = "城关镇便民服务中心"
+disclosure = "主动公开"
+published = $(date +%F)
+starts = $(date -d yesterday +%F)
+ends = $(date -d '+30 days' +%F)
+hall = "chengguan"
++++
+这是镜像启动测试发布的公告。
+EOF
+}
+notice gg-boot-test-2 "启动测试：U盘导入的第二版内容"
+publish 2
+notice gg-boot-test-3 "启动测试：第三版内容"
+publish 3
+# The tampered copy of bundle 3: one object that is new in it, one byte changed.
+cp -a "$w/repo3" "$w/repo3-bad"
+victim="$(cd "$w/repo3/objects" && for f in *; do [ -e "$w/repo2/objects/$f" ] || echo "$f"; done | head -1)"
+[ -n "$victim" ] || die "bundle 3 has no new object to tamper with"
+printf 'X' | dd of="$w/repo3-bad/objects/$victim" bs=1 seek=10 conv=notrunc status=none
+cp "$w/repo/metadata/1.root.json" "$w/root.json"
+
+# kiosk.toml for a USB-only station; the app's part, as kiosk-config cuts
+# it out, is what the reference screenshots use.
+cat >"$w/kiosk.toml" <<'EOF'
+# boot-test.sh: a village-station-like kiosk with no network.
+[sync]
+repo_url = ""
+
+[app]
+hall = ""
+staff_pin_hash = ""
+
+[app.hardware.printer]
+kind = "none"
+
+[app.hardware.screen.hours]
+mon = ["00:00-23:59"]
+tue = ["00:00-23:59"]
+wed = ["00:00-23:59"]
+thu = ["00:00-23:59"]
+fri = ["00:00-23:59"]
+sat = ["00:00-23:59"]
+sun = ["00:00-23:59"]
+
+[display]
+rotation = 0
+EOF
+awk '/^\[/ { if ($0 ~ /^\[app\./) { sub(/app\./, ""); sec = "app"; print; next } sec = ($0 == "[app]") ? "app" : "x"; next } sec == "app"' \
+  "$w/kiosk.toml" >"$w/app.toml"
+reference() { # reference N: home page of bundle N, rendered here
+  "$ks" import "$w/repo$1" --data-dir "$w/store$1" --root "$w/root.json" >/dev/null 2>&1 || die "local import of bundle $1"
+  "$ka" --data-dir "$w/store$1" --config "$w/app.toml" screenshot --page home --out "$w/ref$1.png" 2>/dev/null \
+    || die "kiosk-app screenshot of bundle $1"
+}
+for n in 1 2 3; do reference "$n"; done
+
+# ---------------------------------------------------------------------------
+echo "== disk: a copy of $image with KIOSKCONF filled in"
+cp --sparse=always "$image" "$w/disk.img"
+conf_start="$(sfdisk -J "$w/disk.img" | python3 -c 'import json,sys; p=[p for p in json.load(sys.stdin)["partitiontable"]["partitions"] if p.get("name")=="KIOSKCONF"]; print(p[0]["start"])')"
+conf="$w/disk.img@@$((conf_start * 512))"
+mcopy -o -i "$conf" "$w/kiosk.toml" ::/kiosk.toml
+mcopy -o -i "$conf" "$w/root.json" ::/root.json
+mcopy -s -i "$conf" "$w/repo1" ::/initial-content
+make_stick() { # make_stick NAME REPO
+  mkfs.vfat -q -n KIOSKUSB -C "$w/$1.img" $((32 * 1024))
+  mcopy -s -i "$w/$1.img" "$2" ::/kiosk-repo
+}
+make_stick stick2 "$w/repo2"
+make_stick stick3bad "$w/repo3-bad"
+make_stick stick3 "$w/repo3"
+
+# ---------------------------------------------------------------------------
+if [ "$arch" = amd64 ]; then
+  qemu=(qemu-system-x86_64 -machine q35 -m 2048 -smp 2)
+  if [ -w /dev/kvm ]; then qemu+=(-accel kvm -cpu host); accel=kvm; else qemu+=(-accel tcg); accel=tcg; fi
+  code=/usr/share/OVMF/OVMF_CODE_4M.fd vars=/usr/share/OVMF/OVMF_VARS_4M.fd
+  gpu=virtio-vga boot_timeout=${BOOT_TIMEOUT:-240}
+  [ "$accel" = kvm ] || boot_timeout=${BOOT_TIMEOUT:-900}
+else
+  qemu=(qemu-system-aarch64 -machine virt -cpu cortex-a72 -m 2048 -smp 2 -accel tcg)
+  accel=tcg
+  code=/usr/share/AAVMF/AAVMF_CODE.fd vars=/usr/share/AAVMF/AAVMF_VARS.fd
+  gpu=virtio-gpu-pci boot_timeout=${BOOT_TIMEOUT:-3600}
+fi
+[ -f "$code" ] || die "$code missing (apt-get install -y ovmf qemu-efi-aarch64)"
+cp "$vars" "$w/vars.fd"
+boot=0
+start_vm() {
+  boot=$((boot + 1))
+  rm -f "$w/qmp.sock" "$w/qga.sock" "$w/qemu.pid"
+  "${qemu[@]}" -name kiosk-boot-test \
+    -drive "if=pflash,format=raw,unit=0,readonly=on,file=$code" \
+    -drive "if=pflash,format=raw,unit=1,file=$w/vars.fd" \
+    -drive "file=$w/disk.img,format=raw,if=virtio" \
+    -device "$gpu,xres=1080,yres=1920" -display none \
+    -nic none \
+    -device qemu-xhci,id=xhci \
+    -device virtio-serial-pci \
+    -chardev "socket,id=qga0,path=$w/qga.sock,server=on,wait=off" \
+    -device virtserialport,chardev=qga0,name=org.qemu.guest_agent.0 \
+    -qmp "unix:$w/qmp.sock,server=on,wait=off" -monitor none \
+    -serial "file:$w/serial-$boot.log" \
+    -pidfile "$w/qemu.pid" -daemonize
+  qemu_pid="$(cat "$w/qemu.pid")"
+  echo "   boot $boot: qemu pid $qemu_pid ($accel)"
+}
+gexec() { ctl exec "$w/qga.sock" "${2:-60}" "$1"; }
+gstatus() { gexec "kiosk-sync status --data-dir /var/lib/kiosk --json" 30; }
+jfield() { python3 -c "import json,sys; v=json.load(sys.stdin); [v:=(v or {}).get(k) for k in sys.argv[1].split('.')]; print('' if v is None else v)" "$1"; }
+wait_units() { # wait_units SECONDS UNIT...
+  local t="$1"; shift
+  local deadline=$(( $(date +%s) + t ))
+  ctl ping "$w/qga.sock" "$t" || die "boot $boot: no guest agent within $t s"
+  while [ "$(date +%s)" -lt "$deadline" ]; do
+    if gexec "systemctl is-active $*" 10 >/dev/null 2>&1; then return 0; fi
+    sleep 2
+  done
+  gexec "systemctl --no-pager status $* kiosk-config; journalctl -b --no-pager -n 60" 30 >"$w/units-$boot.txt" 2>&1 || true
+  die "boot $boot: $* not active within $t s (see $w/units-$boot.txt)"
+}
+screen() { # screen NAME: the guest's display as PNG
+  ctl qmp "$w/qmp.sock" screendump "{\"filename\": \"$w/$1.ppm\"}" >/dev/null
+  python3 -c "from PIL import Image; import sys; Image.open(sys.argv[1]).save(sys.argv[2])" "$w/$1.ppm" "$w/$1.png"
+  rm -f "$w/$1.ppm"
+}
+# The screen matches reference N; waits up to T s (the app polls the store).
+screen_is() { # screen_is NAME N T
+  local deadline=$(( $(date +%s) + $3 )) d=100
+  while [ "$(date +%s)" -lt "$deadline" ]; do
+    screen "$1"
+    d="$(ctl compare "$w/$1.png" "$w/ref$2.png" "$w/$1-diff.png")"
+    if python3 -c "import sys; sys.exit(0 if float(sys.argv[1].split()[0]) <= 1.0 else 1)" "$d"; then
+      echo "   $1.png vs ref$2.png: $d % of pixels differ"
+      return 0
+    fi
+    sleep 2
+  done
+  die "the screen ($w/$1.png) is not the home page of bundle $2 ($w/ref$2.png): $d % of pixels differ"
+}
+plug() { # plug ID IMAGE [bytes-per-second]
+  local file="{\"driver\": \"file\", \"filename\": \"$2\", \"read-only\": true}"
+  if [ -n "${3:-}" ]; then
+    ctl qmp "$w/qmp.sock" object-add "{\"qom-type\": \"throttle-group\", \"id\": \"tg-$1\", \"limits\": {\"bps-read\": $3}}" >/dev/null
+    ctl qmp "$w/qmp.sock" blockdev-add "{\"driver\": \"throttle\", \"node-name\": \"$1\", \"throttle-group\": \"tg-$1\", \"read-only\": true, \"file\": {\"driver\": \"raw\", \"read-only\": true, \"file\": $file}}" >/dev/null
+  else
+    ctl qmp "$w/qmp.sock" blockdev-add "{\"driver\": \"raw\", \"node-name\": \"$1\", \"read-only\": true, \"file\": $file}" >/dev/null
+  fi
+  ctl qmp "$w/qmp.sock" device_add "{\"driver\": \"usb-storage\", \"bus\": \"xhci.0\", \"drive\": \"$1\", \"id\": \"dev-$1\", \"removable\": true}" >/dev/null
+}
+unplug() { # unplug ID
+  ctl qmp "$w/qmp.sock" device_del "{\"id\": \"dev-$1\"}" >/dev/null
+  for _ in $(seq 50); do
+    ctl qmp "$w/qmp.sock" blockdev-del "{\"node-name\": \"$1\"}" >/dev/null 2>&1 && return 0
+    sleep 0.2
+  done
+  die "stick $1 could not be removed"
+}
+# The last import's record, after plugging a stick: waits until it changes.
+wait_import() { # wait_import PREVIOUS-finished_at T
+  local deadline=$(( $(date +%s) + $2 )) s
+  while [ "$(date +%s)" -lt "$deadline" ]; do
+    s="$(gstatus 2>/dev/null || true)"
+    if [ -n "$s" ] && [ "$(jfield last_import.finished_at <<<"$s")" != "$1" ] && [ -n "$(jfield last_import.finished_at <<<"$s")" ]; then
+      echo "$s"
+      return 0
+    fi
+    sleep 2
+  done
+  die "no import was recorded within $2 s of plugging the stick"
+}
+shutdown_vm() {
+  ctl qmp "$w/qmp.sock" system_powerdown >/dev/null || true
+  for _ in $(seq 120); do kill -0 "$qemu_pid" 2>/dev/null || { qemu_pid=""; return 0; }; sleep 0.5; done
+  die "the guest did not power off within 60 s"
+}
+
+echo "== boot 1: first boot"
+tb=$(date +%s)
+start_vm
+if [ "$arch" = arm64 ]; then
+  wait_units "$boot_timeout" kiosk-config kiosk-sync
+  ok "arm64 (TCG): kiosk-config and kiosk-sync active $(( $(date +%s) - tb )) s after power-on"
+  s="$(gstatus)"
+  [ "$(jfield generation <<<"$s")" = 1 ] || die "initial content not imported: $s"
+  ok "arm64: initial bundle imported at first boot (generation 1)"
+  gexec "systemctl is-active kiosk-app; uname -m" 30 >"$w/arm64-app.txt" 2>&1 || true
+  echo "   kiosk-app on arm64: $(tr '\n' ' ' <"$w/arm64-app.txt")"
+  echo "== arm64 boot test passed in $(( $(date +%s) - t0 )) s"
+  printf '  %s\n' "${passed[@]}"
+  exit 0
+fi
+wait_units "$boot_timeout" kiosk-config kiosk-sync kiosk-app
+ok "kiosk-config, kiosk-sync, kiosk-app active $(( $(date +%s) - tb )) s after power-on"
+s="$(gstatus)"
+[ "$(jfield generation <<<"$s")" = 1 ] || die "initial content not imported at first boot: $s"
+ok "initial bundle from KIOSKCONF/initial-content imported at first boot (generation 1)"
+screen_is home-1 1 60
+ok "screen (screendump, 1080x1920) is the home page of bundle 1, as kiosk-app screenshot renders it"
+
+echo "== read-only root, logs, data partition"
+gexec 'findmnt -no OPTIONS /' >"$w/root-opts.txt"
+grep -q '^ro,' "$w/root-opts.txt" || die "root is mounted $(cat "$w/root-opts.txt")"
+if gexec 'touch /etc/boot-test-write 2>&1' >"$w/root-write.txt" 2>&1; then die "root could write to /etc"; fi
+grep -q "Read-only file system" "$w/root-write.txt" || die "write to /etc failed otherwise: $(cat "$w/root-write.txt")"
+ok "root file system mounted read-only ($(cut -d, -f1-2 "$w/root-opts.txt")); root's write to /etc refused: Read-only file system"
+gexec 'findmnt -no FSTYPE,OPTIONS /srv/kiosk-data; findmnt -no SOURCE /var/lib/kiosk; test -d /run/log/journal && ! test -d /var/log/journal && echo journal-in-ram; findmnt -no FSTYPE /var/log' >"$w/mounts.txt"
+grep -q 'noatime' "$w/mounts.txt" && grep -q 'commit=60' "$w/mounts.txt" && grep -q journal-in-ram "$w/mounts.txt" \
+  || die "data partition or journal not as expected: $(cat "$w/mounts.txt")"
+ok "KIOSKDATA ext4 $(head -1 "$w/mounts.txt" | cut -d' ' -f2- | tr -s ' ' | cut -c1-60)...; journal in /run (RAM), /var/log tmpfs"
+
+echo "== systemd-analyze security inside the guest"
+gexec 'systemd-analyze security --no-pager kiosk-app.service kiosk-sync.service' >"$w/security.txt" 2>&1 || true
+offline_app="$(sed -n -E 's/.*`kiosk-app.service` \| ([0-9.]+) .*/\1/p' deploy/README.md | head -1)"
+offline_sync="$(sed -n -E 's/.*`kiosk-sync.service` \| ([0-9.]+) .*/\1/p' deploy/README.md | head -1)"
+for u in app sync; do
+  got="$(sed -n -E "s/.*Overall exposure level for kiosk-$u.service: ([0-9.]+).*/\1/p" "$w/security.txt")"
+  want="offline_$u"; want="${!want}"
+  [ -n "$got" ] && [ -n "$want" ] || die "no security score for kiosk-$u ($w/security.txt) or offline value"
+  python3 -c "import sys; sys.exit(0 if float(sys.argv[1]) <= float(sys.argv[2]) else 1)" "$got" "$want" \
+    || die "kiosk-$u.service scores $got in the guest, $want offline"
+  ok "kiosk-$u.service: exposure $got in the guest (offline: $want)"
+done
+
+echo "== USB stick with a newer bundle"
+prev="$(jfield last_import.finished_at <<<"$s")"
+plug stick2 "$w/stick2.img"
+s="$(wait_import "$prev" 120)"
+[ "$(jfield last_import.ok <<<"$s")" = True ] && [ "$(jfield generation <<<"$s")" = 2 ] \
+  || die "stick with bundle 2 not imported: $(jfield last_import.message <<<"$s")"
+ok "udev rule + kiosk-usb-import@: \"$(jfield last_import.message <<<"$s")\""
+screen_is home-2 2 60
+ok "screen shows bundle 2's home page (new notice) without a restart"
+unplug stick2
+
+echo "== USB stick with a tampered bundle"
+prev="$(jfield last_import.finished_at <<<"$s")"
+plug stick3bad "$w/stick3bad.img"
+s="$(wait_import "$prev" 120)"
+[ "$(jfield last_import.ok <<<"$s")" = False ] && [ "$(jfield generation <<<"$s")" = 2 ] \
+  || die "tampered stick: import ok=$(jfield last_import.ok <<<"$s"), generation $(jfield generation <<<"$s")"
+ok "tampered stick refused: \"$(jfield last_import.message <<<"$s")\"; generation still 2"
+sleep 3
+screen_is home-2-after-tamper 2 10
+ok "screen unchanged after the tampered stick"
+unplug stick3bad
+
+echo "== power cut during an import"
+# 48 KB/s: the import of bundle 3 then takes a while.
+plug stick3 "$w/stick3.img" 49152
+cut=0
+for _ in $(seq 120); do
+  st="$(gexec 'systemctl is-active "kiosk-usb-import@*" 2>/dev/null | head -1' 10 || true)"
+  if [ "$st" = activating ]; then cut=1; break; fi
+  sleep 0.5
+done
+[ "$cut" = 1 ] || die "the import from the slow stick never started"
+sleep 2
+gen_before="$(jfield generation <<<"$(gstatus)")"
+ctl qmp "$w/qmp.sock" quit >/dev/null 2>&1 || true
+for _ in $(seq 50); do kill -0 "$qemu_pid" 2>/dev/null || break; sleep 0.1; done
+qemu_pid=""
+ok "power cut (QMP quit, no shutdown) while kiosk-usb-import@ was running (generation $gen_before at the cut)"
+tb=$(date +%s)
+start_vm
+wait_units "$boot_timeout" kiosk-config kiosk-sync kiosk-app
+s="$(gstatus)"
+g="$(jfield generation <<<"$s")"
+case "$g" in 2 | 3) ;; *) die "after the power cut: generation '$g' ($s)" ;; esac
+screen_is home-after-cut "$g" 60
+ok "after the power cut: units active in $(( $(date +%s) - tb )) s, generation $g, screen is bundle $g's home page"
+gexec 'systemctl is-failed kiosk-initial-content.service; systemctl show -p ActiveState kiosk-initial-content.service' 10 >"$w/initial-after-cut.txt" 2>&1 || true
+grep -q 'ActiveState=inactive' "$w/initial-after-cut.txt" || die "initial-content import ran again: $(cat "$w/initial-after-cut.txt")"
+
+echo "== a wrong kiosk.toml"
+shutdown_vm
+sed -e 's/^rotation = 0/rotation = 45/' -e 's/^hall = ""/hal = "dongshan"/' "$w/kiosk.toml" >"$w/kiosk-bad.toml"
+mcopy -o -i "$conf" "$w/kiosk-bad.toml" ::/kiosk.toml
+start_vm
+ctl ping "$w/qga.sock" "$boot_timeout" || die "no guest agent after the bad config"
+for _ in $(seq 60); do
+  st="$(gexec 'systemctl is-failed kiosk-config.service' 10 || true)"
+  [ "$st" = failed ] && break
+  sleep 1
+done
+[ "$st" = failed ] || die "kiosk-config did not fail on a wrong kiosk.toml"
+gexec 'systemctl is-active kiosk-app.service kiosk-sync.service' 10 >"$w/bad-units.txt" 2>&1 || true
+grep -q '^active' "$w/bad-units.txt" && die "kiosk started with a wrong kiosk.toml: $(cat "$w/bad-units.txt")"
+gexec 'cat /dev/vcs1' 10 >"$w/tty1.txt"
+rot_line="$(grep -n '^rotation = 45' "$w/kiosk-bad.toml" | cut -d: -f1)"
+hal_line="$(grep -n '^hal = ' "$w/kiosk-bad.toml" | cut -d: -f1)"
+tr -s ' ' <"$w/tty1.txt" >"$w/tty1-squeezed.txt"
+grep -q "line $rot_line, \[display\] rotation = 45: write 0, 90, 180 or 270" "$w/tty1-squeezed.txt" \
+  || die "tty1 does not name the rotation line: $(cat "$w/tty1-squeezed.txt")"
+grep -q "hal" "$w/tty1-squeezed.txt" && grep -q "line $hal_line" "$w/tty1-squeezed.txt" \
+  || die "tty1 does not name the misspelt key hal (line $hal_line): $(cat "$w/tty1-squeezed.txt")"
+screen bad-config
+ok "wrong kiosk.toml: kiosk not started, tty1 ($w/bad-config.png) names line $rot_line (rotation) and line $hal_line (hal)"
+stop_vm
+
+echo "== boot test passed in $(( $(date +%s) - t0 )) s ($accel)"
+printf '  %s\n' "${passed[@]}"
