@@ -42,6 +42,9 @@ pub struct Kiosk {
     pub ctx: Rc<AppContext>,
     pub printer: Rc<RecordingPrinter>,
     pub dir: TempDir,
+    /// Taps made through `tap`, `press` and `tap_at` (walk-throughs count
+    /// a resident's taps).
+    pub taps: Cell<usize>,
 }
 
 /// The demo config with paths that exist only in the test's folder.
@@ -125,6 +128,7 @@ fn launch(
         ctx,
         printer: recording,
         dir,
+        taps: Cell::new(0),
     }
 }
 
@@ -147,6 +151,7 @@ impl Kiosk {
     /// Taps the button labelled `label`: a pointer press and release at
     /// its centre, through whatever is on top there.
     pub fn tap(&self, label: &str) {
+        self.taps.set(self.taps.get() + 1);
         self.button(label)
             .mock_single_click(PointerEventButton::Left);
     }
@@ -170,6 +175,7 @@ impl Kiosk {
     pub fn press(&self, label: &str) {
         for _ in 0..40 {
             if let Some(b) = self.try_button(label) {
+                self.taps.set(self.taps.get() + 1);
                 b.invoke_accessible_default_action();
                 return;
             }
@@ -202,6 +208,7 @@ impl Kiosk {
     /// Taps at a point of the window.
     pub fn tap_at(&self, x: f32, y: f32) {
         use slint::platform::WindowEvent;
+        self.taps.set(self.taps.get() + 1);
         let position = slint::LogicalPosition::new(x, y);
         let w = self.win.window();
         w.dispatch_event(WindowEvent::PointerPressed {
