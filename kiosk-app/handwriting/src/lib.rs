@@ -1,0 +1,181 @@
+//! Handwritten Chinese characters for the kiosk's search pad.
+//!
+//! [`Recognizer`] wraps Zinnia (`libzinnia.so.0`, loaded at run time) with
+//! the Simplified Chinese model from Debian's
+//! `tegaki-zinnia-simplified-chinese`, and re-ranks its candidates by how
+//! common each character is ([`rank`]): Zinnia's own first choice for a
+//! drawn 口 is the radical 囗. [`probe`] says, for the staff panel, whether
+//! handwriting works on this machine and if not why.
+//!
+//! Recognition of one character takes milliseconds, but it must not run on
+//! the UI thread; kiosk-app's `handwriting` module gives it a worker thread.
+
+mod ffi;
+mod ink;
+pub mod rank;
+
+use std::path::{Path, PathBuf};
+
+pub use ffi::LIBRARY_NAME;
+pub use ink::{Ink, InkError, MAX_POINTS, MAX_STROKES};
+
+/// Where Debian's `tegaki-zinnia-simplified-chinese` installs the model.
+pub const DEFAULT_MODEL_PATH: &str = "/usr/share/tegaki/models/zinnia/handwriting-zh_CN.model";
+
+/// Candidates asked of Zinnia before re-ranking and filtering: enough that
+/// the right character is among them when Zinnia ranks it low, few enough
+/// to stay cheap (classification cost hardly depends on it).
+const ZINNIA_NBEST: usize = 60;
+
+/// One candidate character, best first in [`Recognizer::recognize`]'s list.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Candidate {
+    pub character: char,
+    /// Zinnia's own score (higher is better).
+    pub zinnia_score: f32,
+    /// Place in the commonness table (0 = most common).
+    pub commonness: u32,
+}
+
+/// What went wrong, for staff and logs (never shown to residents).
+#[derive(Debug, thiserror::Error)]
+pub enum HandwritingError {
+    #[error(
+        "the handwriting library {library} cannot be loaded ({detail}); install it: apt-get install libzinnia0"
+    )]
+    LibraryMissing { library: String, detail: String },
+    #[error(
+        "handwriting model {} not found; install it (apt-get install tegaki-zinnia-simplified-chinese) or set `handwriting_model` in the app config",
+        path.display()
+    )]
+    ModelMissing { path: PathBuf },
+    #[error(
+        "handwriting model {}: Zinnia cannot open it ({detail}); reinstall tegaki-zinnia-simplified-chinese or point `handwriting_model` at a Zinnia model",
+        path.display()
+    )]
+    ModelUnreadable { path: PathBuf, detail: String },
+    #[error("the strokes cannot be recognized: {0}")]
+    Ink(#[from] InkError),
+    #[error("Zinnia failed to classify the strokes: {0}")]
+    Classify(String),
+}
+
+/// A Zinnia recognizer with the model loaded. `Send`, not `Sync`: give each
+/// thread its own, or keep one on a worker thread.
+pub struct Recognizer {
+    zinnia: ffi::ZinniaRecognizer,
+}
+
+impl Recognizer {
+    /// Loads `libzinnia.so.0` and the model at `model`.
+    pub fn open(model: &Path) -> Result<Recognizer, HandwritingError> {
+        Self::open_with_library(LIBRARY_NAME, model)
+    }
+
+    /// As [`Recognizer::open`], with the library given by soname or path.
+    pub fn open_with_library(library: &str, model: &Path) -> Result<Recognizer, HandwritingError> {
+        let api = ffi::Api::load(library).map_err(|detail| HandwritingError::LibraryMissing {
+            library: library.to_string(),
+            detail,
+        })?;
+        if !model.is_file() {
+            return Err(HandwritingError::ModelMissing {
+                path: model.to_path_buf(),
+            });
+        }
+        let zinnia = ffi::ZinniaRecognizer::open(api, model).map_err(|detail| {
+            HandwritingError::ModelUnreadable {
+                path: model.to_path_buf(),
+                detail,
+            }
+        })?;
+        Ok(Recognizer { zinnia })
+    }
+
+    /// Up to `n` characters the ink may be, best first: Zinnia's
+    /// candidates that are standard characters, re-ranked by how common
+    /// they are.
+    pub fn recognize(&self, ink: &Ink, n: usize) -> Result<Vec<Candidate>, HandwritingError> {
+        let raw = self.recognize_raw(ink, ZINNIA_NBEST)?;
+        let mut out: Vec<(f32, Candidate)> = raw
+            .into_iter()
+            .filter_map(|(value, zinnia_score)| {
+                let mut chars = value.chars();
+                let c = chars.next()?;
+                if chars.next().is_some() {
+                    return None;
+                }
+                let place = rank::commonness(c)?;
+                Some((
+                    rank::combined_score(zinnia_score, place),
+                    Candidate {
+                        character: c,
+                        zinnia_score,
+                        commonness: place,
+                    },
+                ))
+            })
+            .collect();
+        out.sort_by(|a, b| b.0.total_cmp(&a.0));
+        out.truncate(n);
+        Ok(out.into_iter().map(|(_, c)| c).collect())
+    }
+
+    /// Zinnia's own top `n` (value, score), unfiltered, in its order: for
+    /// comparison in benchmarks and diagnostics.
+    pub fn recognize_raw(
+        &self,
+        ink: &Ink,
+        n: usize,
+    ) -> Result<Vec<(String, f32)>, HandwritingError> {
+        ink.validate()?;
+        let (w, h, strokes) = ink.to_grid();
+        self.zinnia
+            .classify(w, h, &strokes, n.max(1))
+            .map_err(HandwritingError::Classify)
+    }
+}
+
+/// Whether handwriting works on this kiosk, in words for the staff panel.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Availability {
+    pub ready: bool,
+    /// One plain-Chinese line for hall staff: what it means for the hall.
+    pub plain: String,
+    /// The technical reason and the fix, for the 详细信息 part.
+    pub technical: String,
+}
+
+/// Tries to open the library and the model at `model` and says what
+/// residents get. Opening maps the model (tens of milliseconds); call it at
+/// start or when the staff panel opens, not per frame.
+pub fn probe(model: &Path) -> Availability {
+    match Recognizer::open(model) {
+        Ok(_) => Availability {
+            ready: true,
+            plain: "手写输入可用".into(),
+            technical: format!("Zinnia ({LIBRARY_NAME}), model {}", model.display()),
+        },
+        Err(e) => Availability::from_error(&e),
+    }
+}
+
+impl Availability {
+    /// What a failed [`Recognizer::open`] means for the hall.
+    pub fn from_error(e: &HandwritingError) -> Availability {
+        let plain = match e {
+            HandwritingError::LibraryMissing { .. } => {
+                "手写输入不可用：缺少手写识别程序，群众只能用拼音和数字键盘"
+            }
+            HandwritingError::ModelMissing { .. } | HandwritingError::ModelUnreadable { .. } => {
+                "手写输入不可用：缺少手写识别模型，群众只能用拼音和数字键盘"
+            }
+            HandwritingError::Ink(_) | HandwritingError::Classify(_) => "手写识别出错",
+        };
+        Availability {
+            ready: false,
+            plain: plain.into(),
+            technical: e.to_string(),
+        }
+    }
+}
