@@ -17,6 +17,7 @@ mod objects;
 pub mod progress;
 pub mod source;
 pub mod store;
+pub mod synonyms;
 pub mod text;
 
 use std::collections::BTreeMap;
@@ -40,6 +41,9 @@ pub struct ContentSet {
     /// Sorted by lookup key.
     pub progress: Vec<SealedProgress>,
     pub progress_salt: [u8; 16],
+    /// The district's everyday words and their document words, sorted by
+    /// everyday word (`synonyms.csv`).
+    pub synonyms: Vec<synonyms::Synonym>,
 }
 
 impl ContentSet {

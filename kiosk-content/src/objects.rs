@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::ContentError;
 use crate::model::{BundleMeta, Item};
 use crate::progress::SealedProgress;
+use crate::synonyms::Synonym;
 use crate::{ContentSet, Disclosure};
 
 /// One file of a bundle: a path inside the bundle and its bytes.
@@ -23,6 +24,8 @@ pub const OBJECT_FORMAT: u32 = 1;
 /// Progress records are spread over this many shards by lookup key, so a
 /// changed record rewrites a sixteenth of them.
 const PROGRESS_SHARDS: usize = 16;
+/// The district's synonyms (`synonyms.csv`), one object.
+const SYNONYMS_OBJECT: &str = "synonyms.json";
 
 #[derive(Serialize, Deserialize)]
 struct BundleObject {
@@ -82,6 +85,14 @@ impl ContentSet {
                 bytes: to_json(&records),
             });
         }
+        // Only when the district has any, so a bundle without synonyms
+        // stays readable by kiosks that predate them.
+        if !self.synonyms.is_empty() {
+            out.push(ContentObject {
+                path: SYNONYMS_OBJECT.into(),
+                bytes: to_json(&self.synonyms),
+            });
+        }
         out
     }
 
@@ -93,9 +104,12 @@ impl ContentSet {
         let mut assets = BTreeMap::new();
         let mut progress = Vec::new();
         let mut ids = HashSet::new();
+        let mut synonyms: Vec<Synonym> = Vec::new();
         for obj in objects {
             let path = obj.path.as_str();
-            if path == "bundle.json" {
+            if path == SYNONYMS_OBJECT {
+                synonyms = from_json(path, &obj.bytes)?;
+            } else if path == "bundle.json" {
                 let b: BundleObject = from_json(path, &obj.bytes)?;
                 if b.format != OBJECT_FORMAT {
                     return Err(ContentError::object(
@@ -154,6 +168,7 @@ impl ContentSet {
             assets,
             progress,
             progress_salt,
+            synonyms,
         })
     }
 }

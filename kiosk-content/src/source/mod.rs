@@ -210,6 +210,8 @@ const KNOWN_TOP_LEVEL: &[&str] = &[
     "places.csv",
     "progress.csv",
     "progress.xlsx",
+    "synonyms.csv",
+    "synonyms.xlsx",
     "images",
     "villages",
     "policies",
@@ -283,6 +285,8 @@ pub fn compile(tree: &SourceTree) -> Result<ContentSet, SourceProblems> {
         &mut progress_rows,
         &mut problems,
     );
+
+    let synonyms = tables::parse_synonyms(tree, &mut problems);
 
     let Some(bundle) = bundle else {
         return Err(SourceProblems(problems));
@@ -368,6 +372,7 @@ pub fn compile(tree: &SourceTree) -> Result<ContentSet, SourceProblems> {
         assets,
         progress,
         progress_salt: salt,
+        synonyms,
     })
 }
 

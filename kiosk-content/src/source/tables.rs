@@ -9,6 +9,7 @@ use super::front::VillageDecl;
 use super::{Problem, SourceTree, valid_id};
 use crate::domain::{Disclosure, Domain, PlaceCategory};
 use crate::model::*;
+use crate::synonyms::{MAX_TERM_CHARS, MAX_WORDS, Synonym};
 
 /// A column a table may have.
 struct Col {
@@ -82,6 +83,7 @@ const PROGRESS: &[Col] = &[
     opt("办理环节"),
     opt("办理窗口"),
 ];
+const SYNONYMS: &[Col] = &[req("说法"), req("文件用语"), opt("备注")];
 
 /// A table read from CSV or XLSX, cells as text.
 pub(crate) struct Table {
@@ -878,6 +880,85 @@ fn parse_progress(t: &Table, out: &mut Vec<(ProgressRecord, String)>, problems: 
             code,
         ));
     }
+}
+
+/// Reads `synonyms.csv` (or `.xlsx`): everyday word, document words.
+pub(crate) fn parse_synonyms(tree: &SourceTree, problems: &mut Vec<Problem>) -> Vec<Synonym> {
+    let Some(t) = read_table(tree, "synonyms", true, SYNONYMS, problems) else {
+        return Vec::new();
+    };
+    let mut out: Vec<Synonym> = Vec::new();
+    let mut first_row: HashMap<String, String> = HashMap::new();
+    for (row, cells) in &t.rows {
+        let row = *row;
+        let term = required(&t, row, cells, "说法", problems);
+        let words_cell = required(&t, row, cells, "文件用语", problems);
+        if term.is_empty() || words_cell.is_empty() {
+            continue;
+        }
+        let before = problems.len();
+        if term.chars().count() > MAX_TERM_CHARS {
+            problems.push(t.problem(
+                row,
+                "说法",
+                format!(
+                    "\"{term}\" is longer than {MAX_TERM_CHARS} characters; write the word residents say, not a sentence"
+                ),
+            ));
+        }
+        if term
+            .chars()
+            .any(|c| !(crate::text::is_cjk(c) || c.is_alphanumeric()))
+        {
+            problems.push(t.problem(
+                row,
+                "说法",
+                format!(
+                    "\"{term}\" holds punctuation or spaces; write one word per row (a second word goes on its own row)"
+                ),
+            ));
+        }
+        let words = split_list(&words_cell);
+        if words.len() > MAX_WORDS {
+            problems.push(t.problem(
+                row,
+                "文件用语",
+                format!(
+                    "{} words; at most {MAX_WORDS} per row (keep the ones documents really use)",
+                    words.len()
+                ),
+            ));
+        }
+        for w in &words {
+            if *w == term {
+                problems.push(t.problem(
+                    row,
+                    "文件用语",
+                    format!("\"{w}\" is the everyday word itself; list only the words documents use instead"),
+                ));
+            } else if w.chars().count() > 2 * MAX_TERM_CHARS {
+                problems.push(t.problem(
+                    row,
+                    "文件用语",
+                    format!("\"{w}\" is too long for a search word; shorten it to the words a title uses"),
+                ));
+            }
+        }
+        if let Some(first) = first_row.get(&term) {
+            problems.push(t.problem(
+                row,
+                "说法",
+                format!("\"{term}\" is already listed at {first}; merge the two rows into one"),
+            ));
+        } else {
+            first_row.insert(term.clone(), t.at(row, "说法"));
+        }
+        if problems.len() == before {
+            out.push(Synonym { term, words });
+        }
+    }
+    out.sort_by(|a, b| a.term.cmp(&b.term));
+    out
 }
 
 #[cfg(test)]

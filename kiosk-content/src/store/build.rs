@@ -89,8 +89,8 @@ pub(super) fn build_generation(
         let mut ins = tx
             .prepare(
                 "INSERT INTO items(rowid, id, kind, title, agency, domain, date, start_date, end_date, validity,
-                                   doc_number, doc_key, hall, win, category, json)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+                                   doc_number, doc_key, hall, win, category, json, search_title)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
             )
             .map_err(sql)?;
         let mut title_ft = tx
@@ -138,6 +138,7 @@ pub(super) fn build_generation(
                 id: m.id.clone(),
                 message: e.to_string(),
             })?;
+            let title = title_text(item);
             ins.execute(params![
                 rowid,
                 m.id,
@@ -155,10 +156,10 @@ pub(super) fn build_generation(
                 win,
                 category,
                 json,
+                title,
             ])
             .map_err(sql)?;
 
-            let title = title_text(item);
             title_ft
                 .execute(params![
                     rowid,
@@ -166,7 +167,12 @@ pub(super) fn build_generation(
                     text::bigram_text(&title)
                 ])
                 .map_err(sql)?;
-            let body = item.search_body();
+            // The domain's name counts as body text, so 养老服务 finds the
+            // items filed under it whose words say 高龄, 敬老院...
+            let mut body = item.search_body();
+            if let Some(d) = m.domain {
+                body.push_str(d.zh());
+            }
             body_ft
                 .execute(params![rowid, text::bigram_text(&body)])
                 .map_err(sql)?;
@@ -203,6 +209,13 @@ pub(super) fn build_generation(
                 .map_err(sql)?;
         }
 
+        // Residents' everyday words are keyboard candidates too (shbk offers
+        // 社保卡 although titles say 社会保障卡).
+        for syn in &content.synonyms {
+            if syn.term.chars().all(text::is_cjk) {
+                *vocab.entry(syn.term.clone()).or_default() += 50;
+            }
+        }
         // A bigram seen once in a large set is mostly noise between words;
         // in a small county set every title word counts.
         let min_weight = if content.items.len() > 2000 { 2 } else { 1 };
@@ -218,6 +231,16 @@ pub(super) fn build_generation(
                     .execute(params![term, full, initials, weight])
                     .map_err(sql)?;
             }
+        }
+
+        let mut syn_ins = tx
+            .prepare("INSERT INTO synonyms(term, words) VALUES (?1, ?2)")
+            .map_err(sql)?;
+        let sep = crate::synonyms::STORE_SEPARATOR.to_string();
+        for s in &content.synonyms {
+            syn_ins
+                .execute(params![s.term, s.words.join(&sep)])
+                .map_err(sql)?;
         }
 
         let mut asset_ins = tx

@@ -52,6 +52,17 @@ pub const MIGRATIONS: &[&str] = &[
     CREATE VIRTUAL TABLE body_ft USING fts5(bi, content='', detail='none', tokenize='unicode61 remove_diacritics 0');
     CREATE VIRTUAL TABLE pinyin_ft USING fts5(full, initials, content='', prefix='1 2 3', tokenize='unicode61 remove_diacritics 0');
     "#,
+    // 2: what ranked partial matching needs. The district's synonyms
+    // (everyday word -> document words joined by '|'); the text indexed as
+    // a title (title, keywords, 文号), to score how much of a query a title
+    // covers and in what order; and document frequencies of index tokens
+    // (fts5vocab reads them from the indexes) for IDF-like weights.
+    r#"
+    CREATE TABLE synonyms (term TEXT PRIMARY KEY, words TEXT NOT NULL);
+    ALTER TABLE items ADD COLUMN search_title TEXT NOT NULL DEFAULT '';
+    CREATE VIRTUAL TABLE title_vocab USING fts5vocab(title_ft, row);
+    CREATE VIRTUAL TABLE body_vocab USING fts5vocab(body_ft, row);
+    "#,
 ];
 
 /// The schema version this code reads and writes.

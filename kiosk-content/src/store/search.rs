@@ -1,33 +1,64 @@
-//! One search box over every kind of item.
+//! One search box over every kind of item, for residents who ask the way
+//! they talk.
 //!
-//! A query is split into a 文号 (if it has one), CJK runs and letter words.
-//! CJK runs match the title index as exact substrings (a phrase of bigrams;
-//! one character through the unigram column); letter words match the pinyin
-//! index of titles (full spelling or initials, as a prefix). Each kind is a
-//! contiguous rowid range ordered by date, so "the newest N title matches of
-//! kind K" is one cheap FTS range scan and ranking never touches every match.
-//! Results rank by how they matched (文号, title, body), then validity, then
-//! recency, and come back grouped by kind.
+//! A query first loses its framing (请问, 怎么, 需要什么材料, 在哪办 ...),
+//! which steers the kind instead (材料 and 在哪办 prefer service guides, 什么
+//! 政策 prefers policies). A query that is a section's name (惠企政策, 办事指南)
+//! lists that section. Then the cheap paths run as before: a 文号, CJK runs
+//! as exact title substrings (a phrase of bigrams; one character through
+//! the unigram column), letter words against the pinyin index, and bodies
+//! when titles give too few. Each kind is a contiguous rowid range ordered
+//! by date, so "the newest N title matches of kind K" is one cheap FTS range
+//! scan and no query ranks every match.
+//!
+//! Only when those find little do the fallbacks run, in order: the
+//! district's synonyms (上户口 → 户籍), a homophone fix (底保 → 低保, through
+//! the content's own vocabulary), and ranked partial matching: how much of
+//! the query each title (then body) covers, by character bigrams and single
+//! characters weighted by their rarity, with a bonus for covering it in
+//! order. A page is never empty when any word matches something; with no
+//! exact match the results say so (`partial`) and list the service places
+//! whose services mention the words.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use rusqlite::params;
 
 use super::{ContentReader, ItemSummary, SUMMARY_COLUMNS, StoreError};
-use crate::domain::{ItemKind, Validity};
+use crate::domain::ItemKind;
 use crate::model::ItemStatus;
+use crate::synonyms::{self, STORE_SEPARATOR, Synonym};
 use crate::text::{self, Run};
 
 /// How many of the newest matches per kind are ranked. Older matches beyond
 /// this are not shown; a resident refines the query instead.
 const CANDIDATES_PER_KIND: i64 = 200;
+/// Title-level hits below which the fallbacks run.
+const ENOUGH: usize = 3;
+/// Newest matches per token read by partial matching.
+const PARTIAL_CANDIDATES_PER_TOKEN: i64 = 400;
+/// Query variants (synonyms, homophone fixes) searched at most.
+const MAX_VARIANTS: usize = 12;
+/// Lowest partial score shown, and the share of the best score a partial
+/// hit must reach (so one strong match is not buried under weak ones).
+const MIN_PARTIAL_SCORE: f64 = 0.34;
+const RELATIVE_PARTIAL_SCORE: f64 = 0.6;
+/// Service places listed under a page with no exact match.
+const MAX_PLACES: usize = 3;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum MatchedBy {
     DocNumber,
     Title,
     Pinyin,
+    /// The query named the item's section (惠企政策, 办事指南).
+    Section,
+    /// A title matched the query with a district synonym or a homophone fix
+    /// in place of the resident's word.
+    Synonym,
     Body,
+    /// A title or body covers part of the query (ranked partial matching).
+    Partial,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -46,7 +77,20 @@ pub struct SearchGroup {
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SearchResults {
+    /// Hits grouped by kind, in display order.
     pub groups: Vec<SearchGroup>,
+    /// The query named this section (惠企政策, 办事指南...): the groups list
+    /// it, and a page may offer to open it.
+    pub section: Option<ItemKind>,
+    /// No item matched the query as written (nor through a synonym): the
+    /// groups hold only the closest partial matches, if any. Counts as a
+    /// search with no result in usage figures (the query itself is never
+    /// recorded).
+    pub partial: bool,
+    /// With no exact match: the service places (halls, centres) whose
+    /// services mention the query's words, to say where to ask. Empty
+    /// otherwise (places that match exactly are in `groups`).
+    pub places: Vec<ItemSummary>,
 }
 
 impl SearchResults {
@@ -55,7 +99,14 @@ impl SearchResults {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.groups.is_empty()
+        self.groups.is_empty() && self.places.is_empty()
+    }
+
+    /// True when the resident did not find what was asked: nothing matched
+    /// exactly. The page then shows partial matches, places and the hall's
+    /// enquiry phone.
+    pub fn no_match(&self) -> bool {
+        self.partial || self.groups.is_empty()
     }
 
     /// All hits in display order.
@@ -68,6 +119,229 @@ impl SearchResults {
 fn phrase(tokens: &[String]) -> String {
     let inner: Vec<String> = tokens.iter().map(|t| t.replace('"', "\"\"")).collect();
     format!("\"{}\"", inner.join(" "))
+}
+
+/// What a resident asked for once the framing is taken off.
+#[derive(Debug, Default, PartialEq)]
+struct Intent {
+    /// The words to match (the query without its framing).
+    text: String,
+    /// Kinds the framing asks for, most wanted first.
+    prefer: Vec<ItemKind>,
+    /// The query named a section.
+    section: Option<ItemKind>,
+}
+
+/// Framing residents put around what they want, longest first within a
+/// meaning, and the kinds it asks for. Removed from the query before
+/// matching (unless nothing would be left).
+const FRAMING: &[(&str, &[ItemKind])] = &[
+    ("需要什么材料", GUIDE),
+    ("需要哪些材料", GUIDE),
+    ("要什么材料", GUIDE),
+    ("要哪些材料", GUIDE),
+    ("要带什么", GUIDE),
+    ("带什么材料", GUIDE),
+    ("带什么", GUIDE),
+    ("什么材料", GUIDE),
+    ("哪些材料", GUIDE),
+    ("要什么手续", GUIDE),
+    ("什么手续", GUIDE),
+    ("要什么证件", GUIDE),
+    ("要办什么", GUIDE),
+    ("去哪里办理", GUIDE),
+    ("在哪里办理", GUIDE),
+    ("到哪里办理", GUIDE),
+    ("去哪里办", GUIDE),
+    ("在哪里办", GUIDE),
+    ("到哪里办", GUIDE),
+    ("去哪办", GUIDE),
+    ("在哪办", GUIDE),
+    ("哪里办", GUIDE),
+    ("哪儿办", GUIDE),
+    ("怎么办理", GUIDE),
+    ("如何办理", GUIDE),
+    ("怎样办理", GUIDE),
+    ("怎么办", GUIDE),
+    ("怎么弄", GUIDE),
+    ("怎么领取", GUIDE),
+    ("怎么领", GUIDE),
+    ("如何领取", GUIDE),
+    ("去哪领", GUIDE),
+    ("在哪领", GUIDE),
+    ("多少钱", GUIDE),
+    ("收费吗", GUIDE),
+    ("收不收费", GUIDE),
+    ("要多久", GUIDE),
+    ("多长时间", GUIDE),
+    ("几天能办好", GUIDE),
+    ("几天", GUIDE),
+    ("流程", GUIDE),
+    ("是什么政策", POLICY),
+    ("有什么政策", POLICY),
+    ("有哪些政策", POLICY),
+    ("什么政策", POLICY),
+    ("相关政策", POLICY),
+    ("标准是多少", POLICY),
+    ("发多少", POLICY),
+    ("有什么规定", POLICY),
+    ("什么规定", POLICY),
+    ("有哪些变化", INTERPRETATION),
+    ("什么意思", INTERPRETATION),
+    ("在哪里", PLACE),
+    ("在哪儿", PLACE),
+    ("在什么地方", PLACE),
+    ("怎么走", PLACE),
+    ("在哪", PLACE),
+    ("请问一下", NONE),
+    ("请问", NONE),
+    ("我想问", NONE),
+    ("问一下", NONE),
+    ("咨询一下", NONE),
+    ("我想要", NONE),
+    ("我想", NONE),
+    ("我要", NONE),
+    ("想要", NONE),
+    ("帮我查", NONE),
+    ("查一下", NONE),
+    ("能不能", NONE),
+    ("可不可以", NONE),
+    ("可以", NONE),
+    ("需要", NONE),
+    ("怎么", NONE),
+    ("怎样", NONE),
+    ("如何", NONE),
+    ("哪里", NONE),
+    ("哪些", NONE),
+    ("什么", NONE),
+    ("多少", NONE),
+    ("是不是", NONE),
+    ("有没有", NONE),
+    ("一下", NONE),
+    ("吗", NONE),
+    ("呢", NONE),
+    ("吧", NONE),
+    ("啊", NONE),
+    ("呀", NONE),
+    ("的", NONE),
+    ("了", NONE),
+    ("要", NONE),
+    ("我", NONE),
+];
+/// Words that steer the kind but stay in the query (titles use them).
+const HINTS: &[(&str, &[ItemKind])] = &[
+    ("申请", GUIDE),
+    ("申领", GUIDE),
+    ("补办", GUIDE),
+    ("办理", GUIDE),
+    ("办法", POLICY),
+    ("文件", POLICY),
+    ("通知", POLICY),
+    ("标准", POLICY),
+];
+const GUIDE: &[ItemKind] = &[ItemKind::Guide, ItemKind::Place];
+const POLICY: &[ItemKind] = &[ItemKind::Policy, ItemKind::Interpretation];
+const INTERPRETATION: &[ItemKind] = &[ItemKind::Interpretation, ItemKind::Policy];
+const PLACE: &[ItemKind] = &[ItemKind::Place, ItemKind::Guide];
+const NONE: &[ItemKind] = &[];
+
+/// Names of sections as the home tiles and residents say them. A query
+/// that is one of them lists the section; one that contains one prefers it.
+const SECTIONS: &[(&str, ItemKind)] = &[
+    ("政策文件", ItemKind::Policy),
+    ("政府文件", ItemKind::Policy),
+    ("文件政策", ItemKind::Policy),
+    ("政策解读", ItemKind::Interpretation),
+    ("解读", ItemKind::Interpretation),
+    ("图解", ItemKind::Interpretation),
+    ("办事指南", ItemKind::Guide),
+    ("服务指南", ItemKind::Guide),
+    ("办事", ItemKind::Guide),
+    ("指南", ItemKind::Guide),
+    ("惠企政策", ItemKind::EnterprisePolicy),
+    ("企业政策", ItemKind::EnterprisePolicy),
+    ("惠企", ItemKind::EnterprisePolicy),
+    ("意见征集", ItemKind::Consultation),
+    ("征求意见", ItemKind::Consultation),
+    ("征集意见", ItemKind::Consultation),
+    ("公开目录", ItemKind::CatalogEntry),
+    ("便民地图", ItemKind::Place),
+    ("地图", ItemKind::Place),
+    ("通知公告", ItemKind::Notice),
+    ("公告", ItemKind::Notice),
+    ("村务公开", ItemKind::Village),
+    ("村务", ItemKind::Village),
+    ("政策", ItemKind::Policy),
+];
+
+fn understand(query: &str) -> Intent {
+    let mut intent = Intent::default();
+    let compact: String = query.chars().filter(|c| !c.is_whitespace()).collect();
+    if let Some((_, kind)) = SECTIONS.iter().find(|(name, _)| *name == compact) {
+        intent.section = Some(*kind);
+        return intent;
+    }
+    let mut text = query.to_string();
+    for (phrase, kinds) in FRAMING {
+        if text.contains(phrase) {
+            let rest = text.replace(phrase, " ");
+            if rest.trim().is_empty() {
+                continue;
+            }
+            text = rest;
+            for k in *kinds {
+                if !intent.prefer.contains(k) {
+                    intent.prefer.push(*k);
+                }
+            }
+        }
+    }
+    for (word, kinds) in HINTS {
+        if text.contains(word) {
+            for k in *kinds {
+                if !intent.prefer.contains(k) {
+                    intent.prefer.push(*k);
+                }
+            }
+        }
+    }
+    // A trailing 办 (低保在哪办 is covered above; 身份证办) is framing, 补办 is not.
+    let trimmed = text.trim_end();
+    if trimmed.ends_with('办') && !trimmed.ends_with("补办") && trimmed.chars().count() > 2 {
+        text = trimmed.trim_end_matches('办').to_string();
+        if !intent.prefer.contains(&ItemKind::Guide) {
+            intent.prefer.push(ItemKind::Guide);
+        }
+    }
+    // A section's name inside a longer query: prefer that section and match
+    // the rest (低保政策解读 → interpretations of 低保).
+    for (name, kind) in SECTIONS {
+        if text.contains(name) {
+            let rest = text.replace(name, " ");
+            if rest.trim().is_empty() {
+                intent.section = Some(*kind);
+                return Intent {
+                    text: String::new(),
+                    ..intent
+                };
+            }
+            // A title may say 政策 itself (优惠政策): keep the word when it
+            // is all the framing there is, but still prefer the kind.
+            if *name != "政策" {
+                text = rest;
+            }
+            intent.prefer.retain(|k| k != kind);
+            intent.prefer.insert(0, *kind);
+            break;
+        }
+    }
+    intent.text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    // Nothing left but a verb (怎么办 → 办): the resident's words stand.
+    if intent.text.is_empty() || ["办", "领", "查", "弄", "问"].contains(&intent.text.as_str())
+    {
+        intent.text = query.split_whitespace().collect::<Vec<_>>().join(" ");
+    }
+    intent
 }
 
 /// A parsed query.
@@ -89,38 +363,7 @@ fn parse(query: &str) -> Parsed {
         doc_key: text::doc_number_key(query),
         ..Default::default()
     };
-    let mut runs = text::runs(query);
-    let cjk_chars: usize = runs
-        .iter()
-        .map(|r| {
-            if let Run::Cjk(s) = r {
-                s.chars().count()
-            } else {
-                0
-            }
-        })
-        .sum();
-    if cjk_chars > 4 {
-        // A question in words: drop words that carry no meaning.
-        let mut kept = Vec::new();
-        for r in runs {
-            match r {
-                Run::Cjk(s) => {
-                    let mut rest = s;
-                    for w in text::STOP_WORDS {
-                        rest = rest.replace(w, " ");
-                    }
-                    kept.extend(
-                        rest.split(' ')
-                            .filter(|s| !s.is_empty())
-                            .map(|s| Run::Cjk(s.to_string())),
-                    );
-                }
-                other => kept.push(other),
-            }
-        }
-        runs = kept;
-    }
+    let runs = text::runs(query);
     let mut text_terms = Vec::new();
     let mut body_terms: Option<Vec<String>> = Some(Vec::new());
     let mut pinyin_terms = Vec::new();
@@ -165,23 +408,142 @@ fn parse(query: &str) -> Parsed {
     p
 }
 
+/// Candidate hits by rowid: how each matched and, for ranking within a
+/// class, a score (higher is better).
+#[derive(Default)]
+struct Found {
+    hits: HashMap<i64, (MatchedBy, f64)>,
+}
+
+impl Found {
+    fn add(&mut self, rowid: i64, how: MatchedBy, score: f64) {
+        let e = self.hits.entry(rowid).or_insert((how, score));
+        if class_of(how) < class_of(e.0) || (class_of(how) == class_of(e.0) && score > e.1) {
+            *e = (how, score);
+        }
+    }
+
+    fn count_better_than_body(&self) -> usize {
+        self.hits
+            .values()
+            .filter(|(m, _)| class_of(*m) < class_of(MatchedBy::Body))
+            .count()
+    }
+}
+
+/// One weighted token of partial matching.
+struct Token {
+    text: String,
+    /// Single character (unigram column) or bigram.
+    uni: bool,
+    weight: f64,
+}
+
 impl ContentReader {
-    /// Searches everything; at most `per_kind` hits per kind.
+    /// Searches everything; at most `per_kind` hits per kind, in display
+    /// order (see the module documentation).
     pub fn search(&self, query: &str, per_kind: usize) -> Result<SearchResults, StoreError> {
         let query = query.trim();
         if query.is_empty() || per_kind == 0 {
             return Ok(SearchResults::default());
         }
-        let parsed = parse(query);
-        let mut groups = Vec::new();
+        let intent = understand(query);
+        let mut found = Found::default();
+        if let Some(kind) = intent.section
+            && intent.text.is_empty()
+        {
+            self.section_items(kind, &mut found)?;
+            let mut res = self.assemble(found, per_kind, &[kind])?;
+            res.section = Some(kind);
+            return Ok(res);
+        }
+        let parsed = parse(&intent.text);
+        self.exact(&parsed, &mut found, MatchedBy::Title, true)?;
+        let mut variants = Vec::new();
+        if found.count_better_than_body() < ENOUGH {
+            variants = self.variants(&intent.text)?;
+            for v in &variants {
+                self.exact(&parse(v), &mut found, MatchedBy::Synonym, false)?;
+            }
+        }
+        let mut partial = false;
+        let mut places = Vec::new();
+        if found.count_better_than_body() < ENOUGH {
+            let exact_before = !found.hits.is_empty();
+            let mut texts = vec![intent.text.clone()];
+            texts.extend(variants);
+            let scored = self.partial(&texts)?;
+            partial = !exact_before && !scored.is_empty();
+            let place_range = self.range_of(ItemKind::Place);
+            for (rowid, score) in scored {
+                let is_place = place_range.is_some_and(|(a, b)| rowid >= a && rowid <= b);
+                if partial && is_place {
+                    if places.len() < MAX_PLACES
+                        && let Some(s) = self.summary_by_rowid(rowid)?
+                        && s.status != ItemStatus::Hidden
+                    {
+                        places.push(s);
+                    }
+                } else {
+                    found.add(rowid, MatchedBy::Partial, score);
+                }
+            }
+            if found.hits.is_empty() && places.is_empty() {
+                partial = false;
+            } else if found.hits.is_empty() {
+                partial = true;
+            }
+        }
+        let mut res = self.assemble(found, per_kind, &intent.prefer)?;
+        res.partial = partial;
+        res.places = places;
+        res.section = intent.section;
+        Ok(res)
+    }
 
+    /// The phone residents call when the kiosk has no answer: the hall's
+    /// enquiry phone, or the first hall's when the kiosk has none set.
+    pub fn enquiry_phone(&self, hall: Option<&str>) -> Option<String> {
+        let meta = self.bundle();
+        hall.and_then(|h| meta.hall(h))
+            .or_else(|| meta.halls.first())
+            .map(|h| h.phone.clone())
+            .filter(|p| !p.is_empty())
+    }
+
+    /// Every item of a section, to be ranked by validity and date.
+    fn section_items(&self, kind: ItemKind, found: &mut Found) -> Result<(), StoreError> {
+        if let Some((first, last)) = self.range_of(kind) {
+            let lo = (last - CANDIDATES_PER_KIND + 1).max(first);
+            for rowid in lo..=last {
+                found.add(rowid, MatchedBy::Section, 0.0);
+            }
+        }
+        Ok(())
+    }
+
+    fn range_of(&self, kind: ItemKind) -> Option<(i64, i64)> {
+        self.kind_ranges()
+            .iter()
+            .find(|(k, _, _)| *k == kind)
+            .map(|(_, a, b)| (*a, *b))
+    }
+
+    /// The cheap paths: 文号, title (or pinyin) substrings per kind, and
+    /// bodies when titles give too few.
+    fn exact(
+        &self,
+        parsed: &Parsed,
+        found: &mut Found,
+        title_how: MatchedBy,
+        bodies: bool,
+    ) -> Result<(), StoreError> {
         // 文号 matches, the most specific of all; those whose issuing-body
         // prefix also matches come first.
-        let mut doc_hits: Vec<(bool, i64)> = Vec::new();
         if let Some((key, prefix)) = &parsed.doc_key {
             let mut stmt = self
                 .conn()
-                .prepare("SELECT rowid, doc_number FROM items WHERE doc_key = ?1")
+                .prepare_cached("SELECT rowid, doc_number FROM items WHERE doc_key = ?1")
                 .map_err(self.sql())?;
             let rows = stmt
                 .query_map([key], |r| {
@@ -192,19 +554,14 @@ impl ContentReader {
                 let (rowid, dn) = row.map_err(self.sql())?;
                 let prefix_ok =
                     prefix.is_empty() || dn.as_deref().is_some_and(|d| d.contains(prefix.as_str()));
-                doc_hits.push((!prefix_ok, rowid));
+                found.add(
+                    rowid,
+                    MatchedBy::DocNumber,
+                    if prefix_ok { 1.0 } else { 0.0 },
+                );
             }
-            doc_hits.sort();
         }
-
-        for &(kind, first, last) in self.kind_ranges() {
-            let mut seen = HashSet::new();
-            let mut hits: Vec<(MatchedBy, i64)> = Vec::new();
-            for (_, rowid) in doc_hits.iter().filter(|(_, r)| *r >= first && *r <= last) {
-                if seen.insert(*rowid) {
-                    hits.push((MatchedBy::DocNumber, *rowid));
-                }
-            }
+        for &(_, first, last) in self.kind_ranges() {
             let title = match (&parsed.text_expr, &parsed.pinyin_expr) {
                 (Some(t), None) => self.fts_range("title_ft", t, first, last)?,
                 (None, Some(p)) => self.fts_range("pinyin_ft", p, first, last)?,
@@ -220,79 +577,369 @@ impl ContentReader {
                 }
                 (None, None) => Vec::new(),
             };
-            let how = if parsed.text_expr.is_some() {
-                MatchedBy::Title
+            let how = if parsed.text_expr.is_some() || title_how != MatchedBy::Title {
+                title_how
             } else {
                 MatchedBy::Pinyin
             };
+            let n = title.len();
             for rowid in title {
-                if seen.insert(rowid) {
-                    hits.push((how, rowid));
-                }
+                found.add(rowid, how, 0.0);
             }
-            if hits.len() < per_kind
+            if bodies
+                && n < CANDIDATES_PER_KIND as usize
                 && let (Some(b), None) = (&parsed.body_expr, &parsed.pinyin_expr)
             {
                 for rowid in self.fts_range("body_ft", b, first, last)? {
-                    if seen.insert(rowid) {
-                        hits.push((MatchedBy::Body, rowid));
-                    }
+                    // A body holding the whole phrase ranks with a title
+                    // covering most of it.
+                    found.add(rowid, MatchedBy::Body, 0.7);
                 }
             }
-            if hits.is_empty() {
+        }
+        Ok(())
+    }
+
+    /// The district's synonyms whose everyday word is in the query, or whose
+    /// pinyin a letter word spells.
+    fn synonyms_for(&self, text: &str) -> Result<Vec<Synonym>, StoreError> {
+        let mut stmt = self
+            .conn()
+            .prepare_cached("SELECT term, words FROM synonyms")
+            .map_err(self.sql())?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
+            .map_err(self.sql())?;
+        let letters: Vec<String> = text::runs(text)
+            .into_iter()
+            .filter_map(|r| match r {
+                Run::Word(w) if w.chars().all(|c| c.is_ascii_lowercase()) => Some(w),
+                _ => None,
+            })
+            .collect();
+        let mut out = Vec::new();
+        for row in rows {
+            let (term, words) = row.map_err(self.sql())?;
+            let in_text = text.contains(term.as_str());
+            let spelled = !letters.is_empty()
+                && text::term_pinyin(&term).is_some_and(|(full, initials)| {
+                    letters
+                        .iter()
+                        .any(|l| *l == full || (l.len() >= 3 && *l == initials))
+                });
+            if in_text || spelled {
+                let words = words
+                    .split(STORE_SEPARATOR)
+                    .filter(|w| !w.is_empty())
+                    .map(str::to_string)
+                    .collect();
+                let term = if in_text {
+                    term
+                } else {
+                    // Stand the letters in for the term when replacing.
+                    letters
+                        .iter()
+                        .find(|l| {
+                            text::term_pinyin(&term).is_some_and(|(f, i)| **l == f || **l == i)
+                        })
+                        .cloned()
+                        .unwrap_or(term)
+                };
+                out.push(Synonym { term, words });
+            }
+        }
+        Ok(out)
+    }
+
+    /// The query rewritten with each synonym's document words, and with
+    /// homophone fixes for CJK words no title holds (底保 → 低保).
+    fn variants(&self, text: &str) -> Result<Vec<String>, StoreError> {
+        let syns = self.synonyms_for(text)?;
+        let mut out: Vec<String> = Vec::new();
+        for s in synonyms::matching(&syns, text) {
+            for w in &s.words {
+                let v = text.replace(s.term.as_str(), &format!(" {w} "));
+                let v = v.split_whitespace().collect::<Vec<_>>().join(" ");
+                if !out.contains(&v) && v != text {
+                    out.push(v);
+                }
+            }
+        }
+        // Homophones: a run of 2 to 4 characters whose bigrams no title
+        // holds, replaced by the content's words with the same pinyin.
+        for run in text::runs(text) {
+            let Run::Cjk(s) = run else { continue };
+            let n = s.chars().count();
+            if !(2..=4).contains(&n) {
                 continue;
             }
-            let mut ranked = Vec::with_capacity(hits.len());
-            for (how, rowid) in hits {
-                if let Some(s) = self.summary_by_rowid(rowid)?
-                    && s.status != ItemStatus::Hidden
-                {
-                    ranked.push(SearchHit {
-                        item: s,
-                        matched: how,
+            let grams = text::bigrams(&s);
+            let mut absent = false;
+            for g in &grams {
+                if self.doc_freq("title_vocab", g)? == 0 {
+                    absent = true;
+                }
+            }
+            if !absent {
+                continue;
+            }
+            let Some((full, _)) = text::term_pinyin(&s) else {
+                continue;
+            };
+            let mut stmt = self
+                .conn()
+                .prepare_cached(
+                    "SELECT term FROM vocab WHERE full = ?1 AND term <> ?2 ORDER BY weight DESC LIMIT 2",
+                )
+                .map_err(self.sql())?;
+            let terms = stmt
+                .query_map(params![full, s], |r| r.get::<_, String>(0))
+                .map_err(self.sql())?
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(self.sql())?;
+            for t in terms {
+                let v = text.replace(s.as_str(), &t);
+                if !out.contains(&v) {
+                    out.push(v);
+                }
+            }
+        }
+        out.truncate(MAX_VARIANTS);
+        Ok(out)
+    }
+
+    /// How many rows of an index hold a token (fts5vocab).
+    fn doc_freq(&self, vocab: &str, token: &str) -> Result<i64, StoreError> {
+        let sql = format!("SELECT doc FROM {vocab} WHERE term = ?1");
+        let mut stmt = self.conn().prepare_cached(&sql).map_err(self.sql())?;
+        let mut rows = stmt
+            .query_map([token], |r| r.get::<_, i64>(0))
+            .map_err(self.sql())?;
+        Ok(rows.next().transpose().map_err(self.sql())?.unwrap_or(0))
+    }
+
+    fn item_count(&self) -> i64 {
+        self.kind_ranges()
+            .iter()
+            .map(|(_, _, last)| *last)
+            .max()
+            .unwrap_or(0)
+    }
+
+    /// Ranked partial matching over the query and its variants: each item's
+    /// best score, highest first, above the thresholds.
+    fn partial(&self, texts: &[String]) -> Result<Vec<(i64, f64)>, StoreError> {
+        let n = self.item_count().max(1) as f64;
+        let idf = |df: i64| ((n + 1.0) / (df as f64 + 0.5)).ln().max(0.05);
+        // Tokens of each text; token rows are fetched once.
+        let mut title_rows: HashMap<(String, bool), HashSet<i64>> = HashMap::new();
+        let mut body_rows: HashMap<String, HashSet<i64>> = HashMap::new();
+        let mut per_text: Vec<(Vec<Token>, Vec<Token>, Vec<char>)> = Vec::new();
+        for t in texts {
+            let mut title_tokens = Vec::new();
+            let mut body_tokens = Vec::new();
+            let mut chars = Vec::new();
+            for run in text::runs(t) {
+                let Run::Cjk(s) = run else { continue };
+                chars.extend(s.chars());
+                let cs: Vec<char> = s.chars().collect();
+                if cs.len() == 1 {
+                    let df = self.doc_freq("title_vocab", &s)?;
+                    title_tokens.push(Token {
+                        text: s.clone(),
+                        uni: true,
+                        weight: idf(df),
+                    });
+                    continue;
+                }
+                for g in text::bigrams(&s) {
+                    let df = self.doc_freq("title_vocab", &g)?;
+                    // A bigram no title holds spans two words (残疾|补贴):
+                    // it counts for less than a real word.
+                    let w = if df == 0 { 0.5 * idf(0) } else { idf(df) };
+                    title_tokens.push(Token {
+                        text: g.clone(),
+                        uni: false,
+                        weight: w,
+                    });
+                    let bdf = self.doc_freq("body_vocab", &g)?;
+                    let bw = if bdf == 0 { 0.5 * idf(0) } else { idf(bdf) };
+                    body_tokens.push(Token {
+                        text: g,
+                        uni: false,
+                        weight: bw,
+                    });
+                }
+                for c in cs {
+                    let df = self.doc_freq("title_vocab", &c.to_string())?;
+                    title_tokens.push(Token {
+                        text: c.to_string(),
+                        uni: true,
+                        weight: 0.25 * idf(df),
                     });
                 }
             }
-            // Title and pinyin matches are both title matches.
-            let class = |m: MatchedBy| match m {
-                MatchedBy::DocNumber => 0,
-                MatchedBy::Title | MatchedBy::Pinyin => 1,
-                MatchedBy::Body => 2,
-            };
-            let validity_rank = |v: Validity| v.rank();
-            ranked.sort_by(|a, b| {
-                (
-                    class(a.matched),
-                    validity_rank(a.item.validity),
-                    std::cmp::Reverse(a.item.date),
-                    &a.item.id,
-                )
-                    .cmp(&(
-                        class(b.matched),
-                        validity_rank(b.item.validity),
-                        std::cmp::Reverse(b.item.date),
-                        &b.item.id,
-                    ))
+            for tok in &title_tokens {
+                let key = (tok.text.clone(), tok.uni);
+                if let std::collections::hash_map::Entry::Vacant(e) = title_rows.entry(key) {
+                    let expr = if tok.uni {
+                        format!("uni:{}", phrase(std::slice::from_ref(&tok.text)))
+                    } else {
+                        format!("bi:{}", phrase(std::slice::from_ref(&tok.text)))
+                    };
+                    e.insert(self.fts_newest("title_ft", &expr)?.into_iter().collect());
+                }
+            }
+            for tok in &body_tokens {
+                if !body_rows.contains_key(&tok.text) {
+                    let expr = phrase(std::slice::from_ref(&tok.text));
+                    let rows = self.fts_newest("body_ft", &expr)?;
+                    body_rows.insert(tok.text.clone(), rows.into_iter().collect());
+                }
+            }
+            per_text.push((title_tokens, body_tokens, chars));
+        }
+        let mut candidates: HashSet<i64> = HashSet::new();
+        for rows in title_rows.values().chain(body_rows.values()) {
+            candidates.extend(rows.iter().copied());
+        }
+        let mut scored: Vec<(i64, f64)> = Vec::new();
+        for rowid in candidates {
+            let mut best = 0.0f64;
+            for (tt, bt, chars) in &per_text {
+                let total: f64 = tt.iter().map(|t| t.weight).sum();
+                let got: f64 = tt
+                    .iter()
+                    .filter(|t| {
+                        title_rows
+                            .get(&(t.text.clone(), t.uni))
+                            .is_some_and(|r| r.contains(&rowid))
+                    })
+                    .map(|t| t.weight)
+                    .sum();
+                let title_cov = if total > 0.0 { got / total } else { 0.0 };
+                let btotal: f64 = bt.iter().map(|t| t.weight).sum();
+                let bgot: f64 = bt
+                    .iter()
+                    .filter(|t| body_rows.get(&t.text).is_some_and(|r| r.contains(&rowid)))
+                    .map(|t| t.weight)
+                    .sum();
+                let body_cov = if btotal > 0.0 { bgot / btotal } else { 0.0 };
+                let mut s = title_cov.max(0.7 * body_cov);
+                if title_cov > 0.0 && chars.len() >= 2 {
+                    s += 0.1 * self.in_order(rowid, chars)?;
+                }
+                best = best.max(s);
+            }
+            if best >= MIN_PARTIAL_SCORE {
+                scored.push((rowid, best));
+            }
+        }
+        let top = scored.iter().map(|(_, s)| *s).fold(0.0, f64::max);
+        scored.retain(|(_, s)| *s >= RELATIVE_PARTIAL_SCORE * top);
+        scored.sort_by(|a, b| b.1.total_cmp(&a.1).then(b.0.cmp(&a.0)));
+        Ok(scored)
+    }
+
+    /// Share of the query's characters a title holds in the query's order
+    /// (longest common subsequence), 0..1.
+    fn in_order(&self, rowid: i64, chars: &[char]) -> Result<f64, StoreError> {
+        let mut stmt = self
+            .conn()
+            .prepare_cached("SELECT search_title FROM items WHERE rowid = ?1")
+            .map_err(self.sql())?;
+        let title: String = stmt.query_row([rowid], |r| r.get(0)).map_err(self.sql())?;
+        let t: Vec<char> = title.chars().collect();
+        let mut prev = vec![0usize; t.len() + 1];
+        for &q in chars {
+            let mut cur = vec![0usize; t.len() + 1];
+            for (j, &c) in t.iter().enumerate() {
+                cur[j + 1] = if q == c {
+                    prev[j] + 1
+                } else {
+                    cur[j].max(prev[j + 1])
+                };
+            }
+            prev = cur;
+        }
+        Ok(prev[t.len()] as f64 / chars.len() as f64)
+    }
+
+    /// Summaries of the hits, ranked within each kind and grouped.
+    fn assemble(
+        &self,
+        found: Found,
+        per_kind: usize,
+        prefer: &[ItemKind],
+    ) -> Result<SearchResults, StoreError> {
+        let mut by_kind: HashMap<ItemKind, Vec<(SearchHit, f64)>> = HashMap::new();
+        for (rowid, (how, score)) in found.hits {
+            if let Some(s) = self.summary_by_rowid(rowid)?
+                && s.status != ItemStatus::Hidden
+            {
+                by_kind.entry(s.kind).or_default().push((
+                    SearchHit {
+                        item: s,
+                        matched: how,
+                    },
+                    score,
+                ));
+            }
+        }
+        let mut groups = Vec::new();
+        for (kind, mut ranked) in by_kind {
+            // Exact matches: class, then validity, then recency. Partial
+            // matches: how much they cover first, validity and recency as
+            // tie-breaks.
+            ranked.sort_by(|(a, sa), (b, sb)| {
+                let ca = class_of(a.matched);
+                let cb = class_of(b.matched);
+                let key = |h: &SearchHit| (h.item.validity.rank(), std::cmp::Reverse(h.item.date));
+                ca.cmp(&cb)
+                    .then_with(|| {
+                        if ca >= class_of(MatchedBy::Body) {
+                            sb.total_cmp(sa).then_with(|| key(a).cmp(&key(b)))
+                        } else {
+                            key(a).cmp(&key(b)).then_with(|| sb.total_cmp(sa))
+                        }
+                    })
+                    .then_with(|| a.item.id.cmp(&b.item.id))
             });
             let more = ranked.len() > per_kind;
             ranked.truncate(per_kind);
-            if !ranked.is_empty() {
-                groups.push(SearchGroup {
-                    kind,
-                    hits: ranked,
-                    more,
-                });
+            let best = ranked.first().map(|(h, s)| (class_of(h.matched), *s));
+            if let Some(best) = best {
+                groups.push((
+                    best,
+                    SearchGroup {
+                        kind,
+                        hits: ranked.into_iter().map(|(h, _)| h).collect(),
+                        more,
+                    },
+                ));
             }
         }
-        // Groups whose best hit matched better come first; then the fixed
-        // order of kinds (policies, interpretations, guides, ...).
-        groups.sort_by_key(|g| {
-            (
-                g.hits.first().map(|h| class_of(h.matched)).unwrap_or(9),
-                g.kind,
-            )
+        // Groups whose best hit matched better come first; then the kinds
+        // the question asked for; partial groups by their best score; then
+        // the fixed order of kinds (policies, interpretations, guides, ...).
+        let pref = |k: ItemKind| prefer.iter().position(|p| *p == k).unwrap_or(prefer.len());
+        groups.sort_by(|((ca, sa), a), ((cb, sb), b)| {
+            ca.cmp(cb)
+                .then_with(|| pref(a.kind).cmp(&pref(b.kind)))
+                .then_with(|| {
+                    if *ca >= class_of(MatchedBy::Body) {
+                        let q = |s: f64| (s * 20.0).round() as i64;
+                        q(*sb).cmp(&q(*sa))
+                    } else {
+                        std::cmp::Ordering::Equal
+                    }
+                })
+                .then_with(|| a.kind.cmp(&b.kind))
         });
-        Ok(SearchResults { groups })
+        Ok(SearchResults {
+            groups: groups.into_iter().map(|(_, g)| g).collect(),
+            ..Default::default()
+        })
     }
 
     /// Newest matches of an FTS expression within a rowid range.
@@ -315,6 +962,20 @@ impl ContentReader {
         rows.collect::<Result<Vec<_>, _>>().map_err(self.sql())
     }
 
+    /// Newest matches of an FTS expression over every kind.
+    fn fts_newest(&self, table: &str, expr: &str) -> Result<Vec<i64>, StoreError> {
+        let sql = format!(
+            "SELECT rowid FROM {table} WHERE {table} MATCH ?1 ORDER BY rowid DESC LIMIT ?2"
+        );
+        let mut stmt = self.conn().prepare_cached(&sql).map_err(self.sql())?;
+        let rows = stmt
+            .query_map(params![expr, PARTIAL_CANDIDATES_PER_TOKEN], |r| {
+                r.get::<_, i64>(0)
+            })
+            .map_err(self.sql())?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(self.sql())
+    }
+
     fn summary_by_rowid(&self, rowid: i64) -> Result<Option<ItemSummary>, StoreError> {
         let sql = format!("SELECT {SUMMARY_COLUMNS} FROM items WHERE rowid = ?1");
         let mut stmt = self.conn().prepare_cached(&sql).map_err(self.sql())?;
@@ -325,11 +986,16 @@ impl ContentReader {
     }
 }
 
+/// Rank classes: 文号, then titles (directly or by pinyin), then a named
+/// section, then titles through a synonym, then bodies and partial matches
+/// (ranked together by score).
 fn class_of(m: MatchedBy) -> u8 {
     match m {
         MatchedBy::DocNumber => 0,
         MatchedBy::Title | MatchedBy::Pinyin => 1,
-        MatchedBy::Body => 2,
+        MatchedBy::Section => 2,
+        MatchedBy::Synonym => 3,
+        MatchedBy::Body | MatchedBy::Partial => 4,
     }
 }
 
@@ -349,7 +1015,7 @@ mod tests {
         assert_eq!(p.doc_key.map(|k| k.0).as_deref(), Some("2020-33"));
         assert!(p.text_expr.is_none());
         assert_eq!(p.body_expr, None, "no unigram index on bodies");
-        let p = parse("低保金怎么申请");
+        let p = parse(&understand("低保金怎么申请").text);
         assert_eq!(
             p.body_expr.as_deref(),
             Some("\"低保\" AND \"保金\" AND \"申请\"")
@@ -358,5 +1024,38 @@ mod tests {
             p.text_expr.as_deref(),
             Some("bi:\"低保 保金\" AND bi:\"申请\"")
         );
+    }
+
+    #[test]
+    fn framing_is_removed_and_steers_the_kind() {
+        let i = understand("请问低保需要什么材料");
+        assert_eq!(i.text, "低保");
+        assert_eq!(i.prefer.first(), Some(&ItemKind::Guide));
+        let i = understand("高龄补贴怎么领");
+        assert_eq!(i.text, "高龄补贴");
+        let i = understand("耕地补贴是什么政策");
+        assert_eq!(i.text, "耕地补贴");
+        assert_eq!(i.prefer.first(), Some(&ItemKind::Policy));
+        let i = understand("医院在哪里");
+        assert_eq!(i.text, "医院");
+        assert_eq!(i.prefer.first(), Some(&ItemKind::Place));
+        // Nothing but framing: the words stay.
+        assert_eq!(understand("怎么办").text, "怎么办");
+        // 补办 is a matter, not framing.
+        assert_eq!(understand("身份证补办").text, "身份证补办");
+    }
+
+    #[test]
+    fn section_names_list_their_section() {
+        assert_eq!(
+            understand("惠企政策").section,
+            Some(ItemKind::EnterprisePolicy)
+        );
+        assert_eq!(understand("办事指南").section, Some(ItemKind::Guide));
+        assert_eq!(understand(" 村务公开 ").section, Some(ItemKind::Village));
+        let i = understand("低保政策解读");
+        assert_eq!(i.text, "低保");
+        assert_eq!(i.prefer.first(), Some(&ItemKind::Interpretation));
+        assert_eq!(i.section, None);
     }
 }
