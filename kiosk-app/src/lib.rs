@@ -22,6 +22,7 @@ pub mod app;
 pub mod background;
 pub mod config;
 pub mod context;
+pub mod handwriting;
 pub mod hardware;
 pub mod idle;
 pub mod images;
@@ -33,6 +34,7 @@ pub mod printing;
 pub mod qr;
 pub mod scenes;
 pub mod screenshot;
+pub mod search_cli;
 pub mod strings;
 pub mod text;
 

@@ -151,16 +151,21 @@ pub struct Availability {
 /// start or when the staff panel opens, not per frame.
 pub fn probe(model: &Path) -> Availability {
     match Recognizer::open(model) {
-        Ok(_) => Availability {
-            ready: true,
-            plain: "手写输入可用".into(),
-            technical: format!("Zinnia ({LIBRARY_NAME}), model {}", model.display()),
-        },
+        Ok(_) => Availability::ready(model),
         Err(e) => Availability::from_error(&e),
     }
 }
 
 impl Availability {
+    /// Handwriting works, with the model at `model`.
+    pub fn ready(model: &Path) -> Availability {
+        Availability {
+            ready: true,
+            plain: "手写输入可用".into(),
+            technical: format!("Zinnia ({LIBRARY_NAME}), model {}", model.display()),
+        }
+    }
+
     /// What a failed [`Recognizer::open`] means for the hall.
     pub fn from_error(e: &HandwritingError) -> Availability {
         let plain = match e {

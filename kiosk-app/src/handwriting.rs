@@ -1,0 +1,381 @@
+//! The search pad's handwriting recognizer, off the UI thread.
+//!
+//! [`HandwritingWorker`] owns one `kiosk_handwriting::Recognizer` on a
+//! thread of its own. The pad calls [`HandwritingWorker::recognize`] after
+//! each stroke with all the strokes so far; only the newest request counts:
+//! a request still waiting when a newer one arrives is dropped unseen, and
+//! an answer to anything but the newest request is never delivered. Answers
+//! come back on the UI thread through `slint::invoke_from_event_loop`.
+//!
+//! Without Zinnia or its model the worker still exists: `recognize` answers
+//! nothing, [`HandwritingWorker::availability`] says why (for the staff
+//! panel, never residents), and the pinyin keyboard is unaffected.
+//!
+//! Tests and screenshots use [`HandwritingWorker::inline`]: the recognizer
+//! runs on the calling thread and the answer is delivered before
+//! `recognize` returns, so no event loop is needed.
+
+use std::cell::{Cell, RefCell};
+use std::path::Path;
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
+
+use kiosk_handwriting::Recognizer;
+pub use kiosk_handwriting::{Availability, Ink};
+
+/// Candidates the pad shows after each stroke.
+pub const CANDIDATES: usize = 10;
+
+type Delivery = Box<dyn FnOnce(Vec<char>)>;
+
+/// Runs a closure on the UI thread; false when the UI has stopped.
+type Poster = Box<dyn Fn(Box<dyn FnOnce() + Send>) -> bool + Send>;
+
+thread_local! {
+    // The completion of the newest request, waiting on the UI thread (it
+    // holds UI handles, which cannot cross threads), with its serial.
+    static PENDING: RefCell<Option<(u64, Delivery)>> = const { RefCell::new(None) };
+}
+
+struct Request {
+    serial: u64,
+    ink: Ink,
+}
+
+#[derive(Default)]
+struct Slot {
+    request: Option<Request>,
+    stop: bool,
+}
+
+struct Shared {
+    slot: Mutex<Slot>,
+    wake: Condvar,
+}
+
+enum Mode {
+    /// No recognizer (library or model missing).
+    Unavailable,
+    /// Recognition on the calling thread (tests, screenshots).
+    Inline(Box<Recognizer>),
+    /// Recognition on a worker thread.
+    Thread {
+        shared: Arc<Shared>,
+        thread: Option<std::thread::JoinHandle<()>>,
+    },
+}
+
+pub struct HandwritingWorker {
+    mode: Mode,
+    availability: Availability,
+    next_serial: Cell<u64>,
+}
+
+impl HandwritingWorker {
+    /// Opens Zinnia with the model at `model` (tens of milliseconds: the
+    /// library is loaded and the model mapped) and starts the worker thread.
+    pub fn start(model: &Path) -> HandwritingWorker {
+        Self::open(
+            model,
+            Some(Box::new(|f| slint::invoke_from_event_loop(f).is_ok())),
+        )
+    }
+
+    /// As [`HandwritingWorker::start`], recognizing on the calling thread.
+    pub fn inline(model: &Path) -> HandwritingWorker {
+        Self::open(model, None)
+    }
+
+    /// A worker with no recognizer, e.g. for a context without handwriting.
+    pub fn unavailable(availability: Availability) -> HandwritingWorker {
+        HandwritingWorker {
+            mode: Mode::Unavailable,
+            availability,
+            next_serial: Cell::new(1),
+        }
+    }
+
+    /// `post`: how the worker thread reaches the UI thread; `None` for
+    /// inline recognition.
+    fn open(model: &Path, post: Option<Poster>) -> HandwritingWorker {
+        let recognizer = match Recognizer::open(model) {
+            Ok(r) => r,
+            Err(e) => {
+                let availability = Availability::from_error(&e);
+                tracing::warn!("handwriting unavailable: {}", availability.technical);
+                return Self::unavailable(availability);
+            }
+        };
+        let availability = Availability::ready(model);
+        let Some(post) = post else {
+            return HandwritingWorker {
+                mode: Mode::Inline(Box::new(recognizer)),
+                availability,
+                next_serial: Cell::new(1),
+            };
+        };
+        let shared = Arc::new(Shared {
+            slot: Mutex::default(),
+            wake: Condvar::new(),
+        });
+        let spawned = std::thread::Builder::new()
+            .name("handwriting".into())
+            .spawn({
+                let shared = shared.clone();
+                move || work(&recognizer, &shared, &post)
+            });
+        match spawned {
+            Ok(thread) => HandwritingWorker {
+                mode: Mode::Thread {
+                    shared,
+                    thread: Some(thread),
+                },
+                availability,
+                next_serial: Cell::new(1),
+            },
+            Err(e) => Self::unavailable(Availability {
+                ready: false,
+                plain: "手写输入不可用：识别程序未能启动，群众只能用拼音和数字键盘".into(),
+                technical: format!("cannot start the handwriting thread: {e}"),
+            }),
+        }
+    }
+
+    /// Whether handwriting works here, in a plain-Chinese line and a
+    /// technical one (for the staff panel).
+    pub fn availability(&self) -> &Availability {
+        &self.availability
+    }
+
+    pub fn is_ready(&self) -> bool {
+        self.availability.ready
+    }
+
+    /// Recognizes `ink` (all strokes so far) and calls `done` on the UI
+    /// thread with up to [`CANDIDATES`] characters, best first — unless a
+    /// newer request or [`HandwritingWorker::cancel`] came first, in which
+    /// case `done` is dropped uncalled. Call from the UI thread. Without a
+    /// recognizer, or for ink that cannot be recognized, `done` gets an
+    /// empty list.
+    pub fn recognize(&self, ink: Ink, done: impl FnOnce(Vec<char>) + 'static) {
+        let serial = self.next_serial.get();
+        self.next_serial.set(serial + 1);
+        match &self.mode {
+            Mode::Unavailable => {
+                PENDING.with(|p| p.borrow_mut().take());
+                done(Vec::new());
+            }
+            Mode::Inline(recognizer) => {
+                PENDING.with(|p| p.borrow_mut().take());
+                done(candidates(recognizer, &ink));
+            }
+            Mode::Thread { shared, .. } => {
+                PENDING.with(|p| *p.borrow_mut() = Some((serial, Box::new(done))));
+                let mut slot = shared.slot.lock().unwrap_or_else(PoisonError::into_inner);
+                slot.request = Some(Request { serial, ink });
+                shared.wake.notify_one();
+            }
+        }
+    }
+
+    /// Forgets the pending request, if any: its answer will not be
+    /// delivered (the pad was cleared, or the kiosk went idle).
+    pub fn cancel(&self) {
+        PENDING.with(|p| p.borrow_mut().take());
+        if let Mode::Thread { shared, .. } = &self.mode {
+            let mut slot = shared.slot.lock().unwrap_or_else(PoisonError::into_inner);
+            slot.request = None;
+        }
+    }
+}
+
+impl Drop for HandwritingWorker {
+    fn drop(&mut self) {
+        if let Mode::Thread { shared, thread } = &mut self.mode {
+            shared
+                .slot
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .stop = true;
+            shared.wake.notify_one();
+            if let Some(t) = thread.take() {
+                let _ = t.join();
+            }
+        }
+    }
+}
+
+fn candidates(recognizer: &Recognizer, ink: &Ink) -> Vec<char> {
+    match recognizer.recognize(ink, CANDIDATES) {
+        Ok(list) => list.into_iter().map(|c| c.character).collect(),
+        Err(e) => {
+            // The strokes are what a resident wrote: log the error kind only.
+            tracing::warn!(
+                "handwriting: recognition failed ({} strokes): {e}",
+                ink.strokes.len()
+            );
+            Vec::new()
+        }
+    }
+}
+
+/// The worker thread: waits for the newest request, recognizes it, sends
+/// the answer to the UI thread, until the worker is dropped.
+fn work(recognizer: &Recognizer, shared: &Shared, post: &Poster) {
+    loop {
+        let request = {
+            let mut slot = shared.slot.lock().unwrap_or_else(PoisonError::into_inner);
+            loop {
+                if slot.stop {
+                    return;
+                }
+                if let Some(r) = slot.request.take() {
+                    break r;
+                }
+                slot = shared
+                    .wake
+                    .wait(slot)
+                    .unwrap_or_else(PoisonError::into_inner);
+            }
+        };
+        let list = candidates(recognizer, &request.ink);
+        let serial = request.serial;
+        let sent = post(Box::new(move || {
+            let delivery = PENDING.with(|p| {
+                let mut p = p.borrow_mut();
+                match p.take() {
+                    Some((s, d)) if s == serial => Some(d),
+                    other => {
+                        *p = other;
+                        None
+                    }
+                }
+            });
+            if let Some(deliver) = delivery {
+                deliver(list);
+            }
+        }));
+        if !sent {
+            // The UI has stopped; nothing left to answer.
+            return;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::PathBuf;
+    use std::rc::Rc;
+    use std::sync::mpsc;
+    use std::time::Duration;
+
+    fn model() -> PathBuf {
+        PathBuf::from(kiosk_handwriting::DEFAULT_MODEL_PATH)
+    }
+
+    /// 十: a horizontal stroke, then a vertical one, on a 300×300 pad.
+    fn shi() -> Ink {
+        Ink {
+            width: 300.0,
+            height: 300.0,
+            strokes: vec![
+                (0..=10).map(|i| [40.0 + 22.0 * i as f32, 150.0]).collect(),
+                (0..=10).map(|i| [150.0, 40.0 + 22.0 * i as f32]).collect(),
+            ],
+        }
+    }
+
+    #[test]
+    fn only_the_newest_request_is_answered() {
+        let (tx, rx) = mpsc::channel::<Box<dyn FnOnce() + Send>>();
+        let tx = Mutex::new(tx);
+        let worker = HandwritingWorker::open(
+            &model(),
+            Some(Box::new(move |f| {
+                tx.lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .send(f)
+                    .is_ok()
+            })),
+        );
+        assert!(worker.is_ready(), "{:?}", worker.availability());
+        let answers: Rc<RefCell<Vec<(u32, Vec<char>)>>> = Rc::default();
+        for n in 1..=3 {
+            let answers = answers.clone();
+            let mut ink = shi();
+            ink.strokes.truncate(if n == 3 { 2 } else { 1 });
+            worker.recognize(ink, move |list| answers.borrow_mut().push((n, list)));
+        }
+        // Every answer the worker sends is run here, as the event loop
+        // would; only request 3's completion may fire.
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        while answers.borrow().is_empty() && std::time::Instant::now() < deadline {
+            if let Ok(f) = rx.recv_timeout(Duration::from_millis(200)) {
+                f();
+            }
+        }
+        while let Ok(f) = rx.recv_timeout(Duration::from_millis(300)) {
+            f();
+        }
+        let answers = answers.borrow();
+        assert_eq!(answers.len(), 1, "{answers:?}");
+        assert_eq!(answers[0].0, 3);
+        assert!(answers[0].1[..5].contains(&'十'), "{answers:?}");
+    }
+
+    #[test]
+    fn a_cancelled_request_is_not_answered() {
+        let (tx, rx) = mpsc::channel::<Box<dyn FnOnce() + Send>>();
+        let tx = Mutex::new(tx);
+        let worker = HandwritingWorker::open(
+            &model(),
+            Some(Box::new(move |f| {
+                tx.lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .send(f)
+                    .is_ok()
+            })),
+        );
+        let called = Rc::new(Cell::new(false));
+        let c = called.clone();
+        worker.recognize(shi(), move |_| c.set(true));
+        worker.cancel();
+        while let Ok(f) = rx.recv_timeout(Duration::from_millis(500)) {
+            f();
+        }
+        assert!(!called.get());
+    }
+
+    #[test]
+    fn inline_answers_at_once() {
+        let worker = HandwritingWorker::inline(&model());
+        let got = Rc::new(RefCell::new(Vec::new()));
+        let g = got.clone();
+        worker.recognize(shi(), move |list| *g.borrow_mut() = list);
+        assert!(got.borrow()[..5].contains(&'十'), "{:?}", got.borrow());
+        assert!(got.borrow().len() <= CANDIDATES);
+    }
+
+    #[test]
+    fn without_a_model_it_says_so_and_answers_nothing() {
+        let worker = HandwritingWorker::start(Path::new("/nonexistent/handwriting.model"));
+        let a = worker.availability();
+        assert!(!a.ready);
+        assert!(a.plain.contains("手写输入不可用"), "{}", a.plain);
+        assert!(a.plain.contains("拼音"), "{}", a.plain);
+        assert!(
+            a.technical.contains("/nonexistent/handwriting.model"),
+            "{}",
+            a.technical
+        );
+        assert!(
+            a.technical.contains("tegaki-zinnia-simplified-chinese"),
+            "{}",
+            a.technical
+        );
+        let got = Rc::new(Cell::new(None));
+        let g = got.clone();
+        worker.recognize(shi(), move |list| g.set(Some(list.len())));
+        assert_eq!(got.get(), Some(0));
+    }
+}
