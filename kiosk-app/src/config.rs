@@ -53,6 +53,10 @@ pub struct AppConfig {
     /// How often the app asks the sync daemon for its status (a finished
     /// USB import is then shown on screen).
     pub status_poll_secs: u64,
+    /// The Zinnia model for the search pad's handwriting (手写). Without it
+    /// (or without libzinnia) handwriting is unavailable and the staff panel
+    /// says why; the pinyin keyboard works either way.
+    pub handwriting_model: PathBuf,
     /// Printer, backlight schedule, motion sensor (`[hardware.printer]`,
     /// `[hardware.screen]`, `[hardware.motion]`): kiosk-hardware's own
     /// settings. The screen dims `dim_after_secs` after the attract screen
@@ -79,6 +83,7 @@ impl Default for AppConfig {
             case_digits: 11,
             content_poll_secs: 2,
             status_poll_secs: 5,
+            handwriting_model: PathBuf::from(kiosk_handwriting::DEFAULT_MODEL_PATH),
             hardware: kiosk_hardware::HardwareConfig::default(),
         }
     }
