@@ -39,6 +39,11 @@ impl Spawner {
         }
     }
 
+    /// Whether work runs on the calling thread (tests, screenshots).
+    pub fn is_inline(&self) -> bool {
+        self.inline
+    }
+
     /// Runs `work` off the UI thread, then `done` with its result on the UI
     /// thread.
     pub fn spawn<T: Send + 'static>(

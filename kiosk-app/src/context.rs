@@ -38,6 +38,9 @@ pub struct AppContext {
     pub timers: Timers,
     /// Backlight, motion sensor, watchdog (none in tests and screenshots).
     pub devices: crate::hardware::Devices,
+    /// The search pad's recognizer (on its own thread, or inline when the
+    /// spawner is: tests and screenshots).
+    pub handwriting: crate::handwriting::HandwritingWorker,
     pub search: RefCell<pages::search::SearchState>,
     pub list: RefCell<pages::list::ListState>,
     pub guide: RefCell<pages::guide::GuideState>,
@@ -96,7 +99,13 @@ impl AppContext {
             config.pin_max_failures,
             std::time::Duration::from_secs(config.pin_lockout_secs),
         );
+        let handwriting = if spawner.is_inline() {
+            crate::handwriting::HandwritingWorker::inline(&config.handwriting_model)
+        } else {
+            crate::handwriting::HandwritingWorker::start(&config.handwriting_model)
+        };
         Rc::new(AppContext {
+            handwriting,
             content: RefCell::new(content),
             data_dir,
             spawner,
