@@ -1,6 +1,8 @@
-//! Search with the pinyin keyboard: letters search titles by pinyin
-//! directly (db finds 低保), and the candidate bar offers hanzi words from
-//! the content's own vocabulary.
+//! Search with three keyboards: pinyin letters search titles by pinyin
+//! directly (db finds 低保) and the candidate bar offers hanzi words from the
+//! content's own vocabulary; the handwriting pad offers the recognizer's
+//! characters after each stroke; the 123 layer types a 文号 (digits, 〔〕,
+//! 号, -, space).
 
 use std::rc::Rc;
 
@@ -20,14 +22,114 @@ const PER_KIND: usize = 5;
 const CANDIDATES: usize = 8;
 /// Longest query (letters plus chosen words).
 const MAX_QUERY_CHARS: usize = 24;
+/// What the 123 layer types besides digits.
+const SYMBOLS: &[char] = &['〔', '〕', '号', '-', ' '];
+
+/// The keyboard on screen (`SearchAdapter.mode`).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    #[default]
+    Pinyin = 0,
+    Handwriting = 1,
+    Digits = 2,
+}
+
+impl Mode {
+    fn from_index(i: i32) -> Mode {
+        match i {
+            1 => Mode::Handwriting,
+            2 => Mode::Digits,
+            _ => Mode::Pinyin,
+        }
+    }
+}
 
 #[derive(Debug, Default)]
 pub struct SearchState {
-    /// Words chosen from the candidate bar.
+    /// Words chosen from the candidate bar, and what the 123 layer typed.
     pub words: String,
     /// Letters typed since.
     pub letters: String,
     pub candidates: Vec<String>,
+    pub mode: Mode,
+    /// The character being written on the pad.
+    pub ink: Ink,
+}
+
+/// Strokes on the handwriting pad, in the pad's logical pixels.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Ink {
+    pub strokes: Vec<Vec<(f32, f32)>>,
+    /// The pad's size when the last stroke ended.
+    pub size: (f32, f32),
+}
+
+/// Bounds that keep a scribbling finger from growing the ink without end.
+const MAX_STROKES: usize = 40;
+const MAX_POINTS: usize = 500;
+/// Points closer than this to the last one add nothing to the shape.
+const MIN_STEP: f32 = 3.0;
+
+impl Ink {
+    /// A point of the finger; `start` begins a stroke.
+    pub fn point(&mut self, x: f32, y: f32, start: bool) {
+        if !(x.is_finite() && y.is_finite()) {
+            return;
+        }
+        if start || self.strokes.is_empty() {
+            if self.strokes.len() >= MAX_STROKES {
+                return;
+            }
+            self.strokes.push(Vec::new());
+        }
+        let Some(stroke) = self.strokes.last_mut() else {
+            return;
+        };
+        let far_enough = stroke
+            .last()
+            .is_none_or(|&(lx, ly)| (x - lx).abs().max((y - ly).abs()) >= MIN_STEP);
+        if far_enough && stroke.len() < MAX_POINTS {
+            stroke.push((x, y));
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.strokes.iter().all(Vec::is_empty)
+    }
+
+    /// The strokes as the recognizer takes them.
+    pub fn for_recognizer(&self) -> crate::handwriting::Ink {
+        crate::handwriting::Ink {
+            width: self.size.0,
+            height: self.size.1,
+            strokes: self
+                .strokes
+                .iter()
+                .filter(|s| !s.is_empty())
+                .map(|s| s.iter().map(|&(x, y)| [x, y]).collect())
+                .collect(),
+        }
+    }
+
+    /// The ink as path commands (`M x y L x y ...`); a tap is a dot.
+    pub fn path(&self) -> String {
+        use std::fmt::Write;
+        let mut out = String::new();
+        for stroke in &self.strokes {
+            let Some(&(x0, y0)) = stroke.first() else {
+                continue;
+            };
+            let _ = write!(out, "M {x0:.1} {y0:.1} ");
+            if stroke.len() == 1 {
+                let _ = write!(out, "L {:.1} {y0:.1} ", x0 + 0.5);
+            }
+            for &(x, y) in &stroke[1..] {
+                let _ = write!(out, "L {x:.1} {y:.1} ");
+            }
+        }
+        out.truncate(out.trim_end().len());
+        out
+    }
 }
 
 impl SearchState {
@@ -46,17 +148,57 @@ impl SearchState {
         }
     }
 
+    /// Text from the 123 layer, as it is: digits and the 文号 signs.
+    /// Letters typed before it stay in the query as typed.
+    pub fn insert(&mut self, text: &str) {
+        let text: String = text
+            .chars()
+            .filter(|c| c.is_ascii_digit() || SYMBOLS.contains(c))
+            .collect();
+        if text.is_empty() || self.query().chars().count() >= MAX_QUERY_CHARS {
+            return;
+        }
+        let letters = std::mem::take(&mut self.letters);
+        self.words.push_str(&letters);
+        self.words.push_str(&text);
+    }
+
     pub fn backspace(&mut self) {
         if self.letters.pop().is_none() {
             self.words.pop();
         }
     }
 
-    /// Takes a candidate word in place of the letters typed.
+    /// Takes a candidate word in place of the letters typed (or the
+    /// character written on the pad).
     pub fn pick(&mut self, index: usize) {
         if let Some(w) = self.candidates.get(index).cloned() {
-            self.words.push_str(&w);
+            if self.query().chars().count() < MAX_QUERY_CHARS {
+                self.words.push_str(&w);
+            }
             self.letters.clear();
+            if self.mode == Mode::Handwriting {
+                self.rewrite();
+            }
+        }
+    }
+
+    /// Another keyboard: the pad's ink and its candidates go.
+    pub fn set_mode(&mut self, mode: Mode) {
+        if self.mode == Mode::Handwriting {
+            self.rewrite();
+        }
+        self.mode = mode;
+        if mode == Mode::Handwriting {
+            self.candidates.clear();
+        }
+    }
+
+    /// 重写: a clean pad and no candidates.
+    pub fn rewrite(&mut self) {
+        self.ink = Ink::default();
+        if self.mode == Mode::Handwriting {
+            self.candidates.clear();
         }
     }
 }
@@ -67,6 +209,39 @@ pub fn setup(win: &MainWindow, ctx: &Rc<AppContext>) {
     a.on_key({
         let h = h.clone();
         move |k| h.run(|win, ctx| update(win, ctx, |s| s.key(&k)))
+    });
+    a.on_insert({
+        let h = h.clone();
+        move |t| h.run(|win, ctx| update(win, ctx, |s| s.insert(&t)))
+    });
+    a.on_set_mode({
+        let h = h.clone();
+        move |m| h.run(|win, ctx| update(win, ctx, |s| s.set_mode(Mode::from_index(m))))
+    });
+    a.on_stroke_point({
+        let h = h.clone();
+        move |x, y, start| {
+            h.run(|win, ctx| {
+                let mut st = ctx.search.borrow_mut();
+                st.ink.point(x, y, start);
+                let path = st.ink.path();
+                drop(st);
+                win.global::<SearchAdapter>().set_ink(path.into());
+            })
+        }
+    });
+    a.on_stroke_end({
+        let h = h.clone();
+        move |w, hgt| h.run(|win, ctx| stroke_end(win, ctx, w, hgt))
+    });
+    a.on_rewrite({
+        let h = h.clone();
+        move || {
+            h.run(|win, ctx| {
+                ctx.handwriting.cancel();
+                update(win, ctx, SearchState::rewrite)
+            })
+        }
     });
     a.on_backspace({
         let h = h.clone();
@@ -89,6 +264,34 @@ pub fn setup(win: &MainWindow, ctx: &Rc<AppContext>) {
     a.on_open(move |r| h.run(|win, ctx| app::go(win, ctx, Route::Item(r.id.to_string()))));
 }
 
+/// A stroke ended: the ink so far goes to the recognizer (off the UI
+/// thread); its characters replace the candidates when they come, unless
+/// the pad was wiped or the page left meanwhile (the worker then drops the
+/// answer).
+fn stroke_end(win: &MainWindow, ctx: &Rc<AppContext>, width: f32, height: f32) {
+    let ink = {
+        let mut st = ctx.search.borrow_mut();
+        st.ink.size = (width, height);
+        if st.ink.is_empty() || st.mode != Mode::Handwriting {
+            return;
+        }
+        st.ink.for_recognizer()
+    };
+    let h = Handle::new(win, ctx);
+    ctx.handwriting.recognize(ink, move |chars| {
+        h.run(|win, ctx| {
+            let mut st = ctx.search.borrow_mut();
+            if st.mode != Mode::Handwriting || st.ink.is_empty() {
+                return;
+            }
+            st.candidates = chars.iter().map(char::to_string).collect();
+            let list = super::strings(&st.candidates);
+            drop(st);
+            win.global::<SearchAdapter>().set_candidates(list);
+        })
+    });
+}
+
 fn update(win: &MainWindow, ctx: &Rc<AppContext>, f: impl FnOnce(&mut SearchState)) {
     f(&mut ctx.search.borrow_mut());
     if let Err(e) = render(win, ctx) {
@@ -97,6 +300,14 @@ fn update(win: &MainWindow, ctx: &Rc<AppContext>, f: impl FnOnce(&mut SearchStat
 }
 
 pub fn show(win: &MainWindow, ctx: &Rc<AppContext>) -> Result<(), StoreError> {
+    // Without Zinnia or its model the 手写 tab is not offered; the staff
+    // panel says why.
+    let available = ctx.handwriting.is_ready();
+    win.global::<SearchAdapter>()
+        .set_handwriting_available(available);
+    if !available && ctx.search.borrow().mode == Mode::Handwriting {
+        ctx.search.borrow_mut().set_mode(Mode::Pinyin);
+    }
     render(win, ctx)?;
     show_page(win, PageId::Search, zh::TITLE_SEARCH);
     Ok(())
@@ -104,17 +315,27 @@ pub fn show(win: &MainWindow, ctx: &Rc<AppContext>) -> Result<(), StoreError> {
 
 fn render(win: &MainWindow, ctx: &AppContext) -> Result<(), StoreError> {
     let a = win.global::<SearchAdapter>();
-    let query = ctx.search.borrow().query();
-    let letters = ctx.search.borrow().letters.clone();
-    let content = ctx.content.borrow();
-    let candidates = if letters.is_empty() {
-        Vec::new()
-    } else {
-        content.candidates(&letters, CANDIDATES)?
+    let (query, letters, mode) = {
+        let st = ctx.search.borrow();
+        (st.query(), st.letters.clone(), st.mode)
     };
-    ctx.search.borrow_mut().candidates = candidates.clone();
+    let content = ctx.content.borrow();
+    // On the pad the candidates are the recognizer's, kept as they came.
+    if mode != Mode::Handwriting {
+        let candidates = if letters.is_empty() {
+            Vec::new()
+        } else {
+            content.candidates(&letters, CANDIDATES)?
+        };
+        ctx.search.borrow_mut().candidates = candidates;
+    }
+    {
+        let st = ctx.search.borrow();
+        a.set_candidates(super::strings(&st.candidates));
+        a.set_ink(st.ink.path().into());
+    }
     a.set_query(query.as_str().into());
-    a.set_candidates(super::strings(&candidates));
+    a.set_mode(mode as i32);
     if query.trim().is_empty() {
         a.set_groups(model(Vec::new()));
         a.set_status(zh::SEARCH_HINT.into());
@@ -150,9 +371,12 @@ fn render(win: &MainWindow, ctx: &AppContext) -> Result<(), StoreError> {
 }
 
 pub fn clear(win: &MainWindow, ctx: &AppContext) {
+    ctx.handwriting.cancel();
     *ctx.search.borrow_mut() = SearchState::default();
     let a = win.global::<SearchAdapter>();
     a.set_query("".into());
+    a.set_mode(Mode::Pinyin as i32);
+    a.set_ink("".into());
     a.set_candidates(model(Vec::new()));
     a.set_groups(model(Vec::new()));
     a.set_status(zh::SEARCH_HINT.into());
@@ -177,5 +401,24 @@ mod tests {
         assert_eq!(s.query(), "低");
         s.pick(9);
         assert_eq!(s.query(), "低");
+    }
+
+    #[test]
+    fn the_123_layer_types_a_doc_number_and_nothing_else() {
+        let mut s = SearchState {
+            words: "示政办发".into(),
+            ..Default::default()
+        };
+        for t in ["〔", "2", "0", "2", "0", "〕", "3", "3", "号"] {
+            s.insert(t);
+        }
+        assert_eq!(s.query(), "示政办发〔2020〕33号");
+        s.insert("a");
+        s.insert(";");
+        assert_eq!(s.query(), "示政办发〔2020〕33号");
+        let mut s = SearchState::default();
+        s.key("w");
+        s.insert("2");
+        assert_eq!((s.words.as_str(), s.letters.as_str()), ("w2", ""));
     }
 }
