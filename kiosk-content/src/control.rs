@@ -57,6 +57,20 @@ pub struct SyncStatus {
     /// `kiosk-sync import`; the app shows it on screen when it changes.
     #[serde(default)]
     pub last_import: Option<ImportRecord>,
+    /// Hall items left out of the current content, one sentence each (a
+    /// hall used an item id the district or another hall already has; the
+    /// district's item is shown).
+    #[serde(default)]
+    pub set_aside: Vec<String>,
+    /// The last update failed because the disk is full: how many bytes
+    /// more it needs.
+    #[serde(default)]
+    pub disk_needed_bytes: Option<u64>,
+    /// Something is wrong with the kiosk's clock, in words for staff (it is
+    /// behind a signed time this kiosk has already seen, or so far ahead
+    /// that every signature looks expired).
+    #[serde(default)]
+    pub clock_problem: Option<String>,
 }
 
 /// How one import from a directory ended.

@@ -30,7 +30,10 @@ use serde::Deserialize;
 use std::os::unix::net::{UnixDatagram, UnixListener, UnixStream};
 use tracing::{error, info, warn};
 
-use crate::pull::{DataDir, PullResult, Source, SyncError, UpdateLock, install_root, pull};
+use crate::http::{CancelToken, SlowRetrieval};
+use crate::pull::{
+    DataDir, PullOptions, PullResult, Source, SyncError, UpdateLock, install_root, pull_with,
+};
 use crate::state::{SyncState, SystemClock};
 use crate::store::StoreApplier;
 
@@ -89,6 +92,17 @@ pub struct DaemonConfig {
     pub max_backoff_secs: u64,
     #[serde(default = "default_socket")]
     pub control_socket: PathBuf,
+    /// Slow-retrieval bound: the slowest average rate a download may have
+    /// (bytes per second) ...
+    #[serde(default = "default_min_rate")]
+    pub min_download_rate: u64,
+    /// ... after this many seconds of grace (connecting, first byte).
+    #[serde(default = "default_grace")]
+    pub download_grace_secs: u64,
+    /// The longest one update may spend downloading; it then stops and the
+    /// next attempt resumes.
+    #[serde(default = "default_pull_deadline")]
+    pub pull_deadline_secs: u64,
     /// The file this was read from (for error messages).
     #[serde(skip)]
     pub config_path: PathBuf,
@@ -105,6 +119,15 @@ fn default_max_backoff() -> u64 {
 }
 fn default_socket() -> PathBuf {
     PathBuf::from(control::DEFAULT_SOCKET)
+}
+fn default_min_rate() -> u64 {
+    SlowRetrieval::default().min_rate
+}
+fn default_grace() -> u64 {
+    SlowRetrieval::default().grace.as_secs()
+}
+fn default_pull_deadline() -> u64 {
+    crate::pull::DEFAULT_PULL_DEADLINE.as_secs()
 }
 
 impl DaemonConfig {
@@ -131,6 +154,34 @@ impl DaemonConfig {
             return Err(err(
                 "poll_interval_secs = 0: must be at least 1 (seconds between checks)".into(),
             ));
+        }
+        for (key, value, what) in [
+            (
+                "min_download_rate",
+                cfg.min_download_rate,
+                "bytes per second a download must average",
+            ),
+            (
+                "download_grace_secs",
+                cfg.download_grace_secs,
+                "seconds allowed for connecting",
+            ),
+            (
+                "pull_deadline_secs",
+                cfg.pull_deadline_secs,
+                "seconds one update may download",
+            ),
+        ] {
+            if value == 0 {
+                return Err(err(format!("{key} = 0: must be at least 1 ({what})")));
+            }
+        }
+        if cfg.pull_deadline_secs >= MAX_JOB.as_secs() {
+            return Err(err(format!(
+                "pull_deadline_secs = {}: must be below {} (the watchdog's limit for one job)",
+                cfg.pull_deadline_secs,
+                MAX_JOB.as_secs()
+            )));
         }
         if cfg.min_backoff_secs == 0 {
             return Err(err(
@@ -176,6 +227,18 @@ impl DaemonConfig {
     fn repo(&self) -> Option<&str> {
         (!self.repo_url.is_empty()).then_some(self.repo_url.as_str())
     }
+
+    /// The bounds of one pull, stopped through `cancel`.
+    pub fn pull_options(&self, cancel: &CancelToken) -> PullOptions {
+        PullOptions {
+            slow: SlowRetrieval {
+                min_rate: self.min_download_rate,
+                grace: Duration::from_secs(self.download_grace_secs),
+            },
+            deadline: Duration::from_secs(self.pull_deadline_secs),
+            cancel: cancel.clone(),
+        }
+    }
 }
 
 fn check_repo_url(url: &str) -> Result<(), String> {
@@ -205,6 +268,21 @@ pub fn next_delay(cfg: &DaemonConfig, failures: u32, jitter: f64) -> Duration {
     Duration::from_secs_f64(cap / 2.0 + cap / 2.0 * jitter)
 }
 
+/// [`next_delay`], but never sooner than a server's `Retry-After` (429,
+/// 503), which is itself capped at `max_backoff_secs`.
+pub fn delay_after(
+    cfg: &DaemonConfig,
+    failures: u32,
+    retry_after: Option<u64>,
+    jitter: f64,
+) -> Duration {
+    let d = next_delay(cfg, failures, jitter);
+    match retry_after {
+        Some(s) => d.max(Duration::from_secs(s.min(cfg.max_backoff_secs))),
+        None => d,
+    }
+}
+
 /// The previous generation (kept for revert), from the store's
 /// `content/current.json` (layout in ARCHITECTURE.md, "Store layout").
 fn previous_generation(data_dir: &Path) -> Option<u64> {
@@ -216,6 +294,7 @@ fn previous_generation(data_dir: &Path) -> Option<u64> {
 /// Status as the app's staff panel shows it.
 pub fn collect_status(data_dir: &Path, repo_url: Option<&str>, busy: bool) -> SyncStatus {
     let st = SyncState::load(data_dir);
+    let clock_problem = clock_problem(&st, Utc::now());
     let mut s = SyncStatus {
         last_attempt: st.last_attempt,
         last_success: st.last_success,
@@ -228,6 +307,9 @@ pub fn collect_status(data_dir: &Path, repo_url: Option<&str>, busy: bool) -> Sy
             .or(st.last_channel),
         disk_free_bytes: disk_free_bytes(data_dir),
         last_import: st.last_import,
+        set_aside: st.set_aside.clone(),
+        disk_needed_bytes: st.disk_needed_bytes,
+        clock_problem,
         ..SyncStatus::default()
     };
     if let Ok(reader) = kiosk_content::ContentReader::open(data_dir) {
@@ -239,6 +321,40 @@ pub fn collect_status(data_dir: &Path, repo_url: Option<&str>, busy: bool) -> Sy
         s.previous_generation = previous_generation(data_dir);
     }
     s
+}
+
+/// Whether the kiosk's clock is visibly wrong, in words for staff: behind
+/// a signed time this kiosk has already accepted (or its build date), or
+/// more than a year past the newest signed time while updates fail for
+/// expiry (every signature would look expired).
+pub fn clock_problem(st: &SyncState, now: DateTime<Utc>) -> Option<String> {
+    let floor = [st.trusted_time_floor, Some(crate::state::build_time())]
+        .into_iter()
+        .flatten()
+        .max()?;
+    let day = |t: DateTime<Utc>| t.format("%Y-%m-%d").to_string();
+    if now + chrono::Duration::hours(1) < floor {
+        return Some(format!(
+            "the kiosk's clock says {}, but it has already seen content signed on {}: the clock is behind; set it (or check its time sync). Content stays on screen; updates judge expiry by the later date",
+            day(now),
+            day(floor)
+        ));
+    }
+    let expiry_failure = st
+        .last_error
+        .as_deref()
+        .is_some_and(|e| e.contains("expired at"));
+    if expiry_failure
+        && let Some(seen) = st.trusted_time_floor
+        && now > seen + chrono::Duration::days(366)
+    {
+        return Some(format!(
+            "the kiosk's clock says {}, more than a year after the newest content it has seen ({}), and updates fail as expired: the clock is probably ahead; set it (or check its time sync). Content stays on screen",
+            day(now),
+            day(seen)
+        ));
+    }
+    None
 }
 
 /// Bytes free for an unprivileged writer on the file system holding
@@ -317,12 +433,16 @@ struct Shared {
     queue: mpsc::Sender<Job>,
     work: Mutex<Work>,
     clients: AtomicUsize,
+    /// Stops the running network pull when a USB import is queued.
+    cancel: CancelToken,
 }
 
 struct Work {
     running: Option<(JobKind, Instant)>,
     queued: usize,
     sync_queued: bool,
+    /// Imports waiting: a network pull gives way to them.
+    imports_queued: usize,
     heartbeat: Instant,
 }
 
@@ -336,9 +456,11 @@ impl Shared {
                 running: None,
                 queued: 0,
                 sync_queued: false,
+                imports_queued: 0,
                 heartbeat: Instant::now(),
             }),
             clients: AtomicUsize::new(0),
+            cancel: CancelToken::new(),
         }
     }
 
@@ -361,6 +483,7 @@ impl Shared {
     fn enqueue(&self, job: Job) -> Result<bool, &'static str> {
         let mut w = self.work();
         let is_sync = job.kind() == JobKind::Sync;
+        let job_is_import = job.kind() == JobKind::Import;
         if is_sync && w.sync_queued {
             return Ok(false);
         }
@@ -369,7 +492,28 @@ impl Shared {
             .map_err(|_| "the sync service is shutting down")?;
         w.queued += 1;
         w.sync_queued |= is_sync;
+        if job_is_import {
+            // A USB import never waits behind a network download: the pull
+            // stops at its next check (partial downloads kept) and runs
+            // again after the import.
+            w.imports_queued += 1;
+            if matches!(w.running, Some((JobKind::Sync, _))) {
+                info!("a USB import is waiting: pausing the network update");
+                self.cancel.cancel();
+            }
+        }
         Ok(true)
+    }
+
+    /// At the start of a network pull: not cancelled, unless an import
+    /// already waits.
+    fn arm_cancel(&self) -> CancelToken {
+        let w = self.work();
+        self.cancel.reset();
+        if w.imports_queued > 0 {
+            self.cancel.cancel();
+        }
+        self.cancel.clone()
     }
 
     fn beat(&self) {
@@ -382,6 +526,9 @@ impl Shared {
             w.queued = w.queued.saturating_sub(1);
             if kind == JobKind::Sync {
                 w.sync_queued = false;
+            }
+            if kind == JobKind::Import {
+                w.imports_queued = w.imports_queued.saturating_sub(1);
             }
         }
         w.running = Some((kind, Instant::now()));
@@ -585,13 +732,26 @@ fn worker_loop(shared: &Shared, rx: mpsc::Receiver<Job>) {
                     continue;
                 };
                 sd_notify(&format!("STATUS=checking {url} for new content"));
-                let outcome = pull_once(cfg, &Source::Http(url.to_string()));
+                let cancel = shared.arm_cancel();
+                let outcome = pull_once(cfg, &Source::Http(url.to_string()), &cancel);
+                if let Err(f) = &outcome
+                    && f.cancelled
+                {
+                    // Paused for a USB import (queued): run it, then resume
+                    // at once; not a failure.
+                    due = Some(Instant::now());
+                    record_next_attempt(&cfg.data_dir, Some(Utc::now()));
+                    sd_notify("STATUS=network update paused for a USB import");
+                    shared.finish();
+                    continue;
+                }
                 http_failures = if outcome.is_ok() {
                     0
                 } else {
                     http_failures.saturating_add(1)
                 };
-                let delay = next_delay(cfg, http_failures, rand::random::<f64>());
+                let retry_after = outcome.as_ref().err().and_then(|f| f.retry_after);
+                let delay = delay_after(cfg, http_failures, retry_after, rand::random::<f64>());
                 due = Instant::now().checked_add(delay);
                 let next = Utc::now()
                     + chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::hours(1));
@@ -604,7 +764,7 @@ fn worker_loop(shared: &Shared, rx: mpsc::Receiver<Job>) {
             Job::Import(path) => {
                 sd_notify(&format!("STATUS=importing from {}", path.display()));
                 // `pull` records the outcome (`last_error`, `last_import`).
-                let outcome = pull_once(cfg, &Source::Dir(path));
+                let outcome = pull_once(cfg, &Source::Dir(path), &CancelToken::new());
                 let next = SyncState::load(&cfg.data_dir).next_attempt;
                 sd_notify(&format!(
                     "STATUS={}",
@@ -674,17 +834,31 @@ fn write_next_attempt(lock: &UpdateLock, next: Option<DateTime<Utc>>) {
     }
 }
 
-/// One pull (`pull` records its outcome in the sync state). On failure the
-/// message names the repository or stick it came from.
-fn pull_once(cfg: &DaemonConfig, source: &Source) -> Result<PullResult, String> {
+/// How a pull failed, for scheduling and the systemd status.
+struct PullFailure {
+    /// Names the repository or stick.
+    message: String,
+    /// Stopped for a USB import: not a failure.
+    cancelled: bool,
+    /// The server's `Retry-After`.
+    retry_after: Option<u64>,
+}
+
+/// One pull (`pull` records its outcome in the sync state).
+fn pull_once(
+    cfg: &DaemonConfig,
+    source: &Source,
+    cancel: &CancelToken,
+) -> Result<PullResult, PullFailure> {
     let mut applier = StoreApplier::new(&cfg.data_dir);
     let channel = source.channel();
-    match pull(
+    match pull_with(
         &cfg.data_dir,
         source,
         cfg.root.as_deref(),
         &SystemClock,
         &mut applier,
+        &cfg.pull_options(cancel),
     ) {
         Ok(out) => {
             match &out.result {
@@ -692,7 +866,7 @@ fn pull_once(cfg: &DaemonConfig, source: &Source) -> Result<PullResult, String> 
                     generation,
                     bundle_version,
                 } => info!(
-                    "{channel}: applied generation {generation} (bundle {bundle_version}); {} of {} objects fetched, {} bytes",
+                    "{channel}: applied generation {generation} (bundle {bundle_version}); {} of {} objects and shards fetched, {} bytes",
                     out.objects_fetched, out.objects_total, out.bytes_transferred
                 ),
                 PullResult::UpToDate { bundle_version } => {
@@ -701,10 +875,19 @@ fn pull_once(cfg: &DaemonConfig, source: &Source) -> Result<PullResult, String> 
             }
             Ok(out.result)
         }
+        Err(e) if e.is_cancelled() => Err(PullFailure {
+            message: source.describe_error(&e),
+            cancelled: true,
+            retry_after: None,
+        }),
         Err(e) => {
             let msg = source.describe_error(&e);
             error!("update failed: {msg}");
-            Err(msg)
+            Err(PullFailure {
+                message: msg,
+                cancelled: false,
+                retry_after: e.retry_after(),
+            })
         }
     }
 }
@@ -753,7 +936,7 @@ fn content_status(cfg: &DaemonConfig, next: Option<DateTime<Utc>>) -> String {
 
 fn outcome_status(
     cfg: &DaemonConfig,
-    outcome: &Result<PullResult, String>,
+    outcome: &Result<PullResult, PullFailure>,
     failures: u32,
     next: Option<DateTime<Utc>>,
 ) -> String {
@@ -764,7 +947,8 @@ fn outcome_status(
             generation_text(cfg).unwrap_or_else(|| "new content".into())
         ),
         Ok(PullResult::UpToDate { .. }) => format!("up to date, {}; {next}", showing(cfg)),
-        Err(e) => {
+        Err(f) => {
+            let e = &f.message;
             let mut short: String = e.chars().take(160).collect();
             if short.len() < e.len() {
                 short.push('…');
@@ -904,6 +1088,9 @@ mod tests {
             min_backoff_secs: 30,
             max_backoff_secs: 3600,
             control_socket: PathBuf::from("/nonexistent.sock"),
+            min_download_rate: default_min_rate(),
+            download_grace_secs: default_grace(),
+            pull_deadline_secs: default_pull_deadline(),
             config_path: PathBuf::from("/nonexistent.toml"),
         }
     }

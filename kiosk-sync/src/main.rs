@@ -325,7 +325,7 @@ fn print_pull(out: &kiosk_sync::pull::PullOutcome) {
             generation,
             bundle_version,
         } => println!(
-            "applied generation {generation} (bundle {bundle_version}); {} of {} objects fetched, {} bytes transferred",
+            "applied generation {generation} (bundle {bundle_version}); {} of {} objects and shards fetched, {} bytes transferred",
             out.objects_fetched, out.objects_total, out.bytes_transferred
         ),
         PullResult::UpToDate { bundle_version } => println!(
@@ -535,7 +535,8 @@ fn run(command: Command) -> anyhow::Result<()> {
                 &hall,
                 &objects,
                 &expiry.options()?,
-            )?;
+            )
+            .with_context(|| format!("{}: not published", source.display()))?;
             println!(
                 "published hall {hall}: bundle {}, {} objects",
                 r.snapshot_version, r.objects

@@ -513,6 +513,26 @@ pub fn publish_hall(
         )));
     }
     let mut st = RepoState::load(repo_dir)?;
+    // A hall must never be able to stop the district's content: kiosks
+    // would set such an item aside, but the hall should hear it here.
+    let district = district_items(&st)?;
+    let clashes: Vec<String> = objects
+        .iter()
+        .filter_map(|o| {
+            let id = crate::pull::item_id_of(&o.path)?;
+            let theirs = district.get(id)?;
+            Some(format!(
+                "item \"{id}\" ({}) has the id of the district's {theirs}",
+                o.path
+            ))
+        })
+        .collect();
+    if !clashes.is_empty() {
+        return Err(PublishError::Invalid(format!(
+            "hall {hall_id} may not reuse an item id the district publishes: {}; give the hall's item another id in its source file and publish again (kiosks would show the district's item and set the hall's aside)",
+            clashes.join("; ")
+        )));
+    }
     if !st.snapshot_meta.contains_key(&format!("{role}.json"))
         && !district_keys.file.halls.contains_key(hall_id)
     {
@@ -550,6 +570,46 @@ pub fn publish_hall(
         .insert(format!("{role}.json"), repo::meta_entry(version, &bytes));
     let snapshot_version = write_snapshot_and_timestamp(&mut st, district_keys, opts)?;
     Ok(bundle.report(snapshot_version))
+}
+
+/// Item id -> object path of the district's current bundle (empty if none
+/// is published yet), read from the repository's own files.
+fn district_items(st: &RepoState) -> Result<BTreeMap<String, String>, PublishError> {
+    let md = st.metadata_dir().join("targets.json");
+    let bytes = match std::fs::read(&md) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(BTreeMap::new()),
+        Err(source) => return Err(PublishError::Io { path: md, source }),
+    };
+    let what = md.display().to_string();
+    let env = Envelope::parse(&bytes, &what)?;
+    let targets = parse_targets(&env.signed, &what)?;
+    let Some(sha) = targets
+        .targets
+        .get(BUNDLE_MANIFEST_TARGET)
+        .and_then(|t| t.hashes.get("sha256"))
+    else {
+        return Ok(BTreeMap::new());
+    };
+    let mpath = st
+        .root
+        .join("targets/bundle")
+        .join(format!("{sha}.manifest.json"));
+    let mbytes = std::fs::read(&mpath).map_err(io_err(&mpath))?;
+    let m = read_manifest(&mbytes, &mpath.display().to_string())?;
+    let mut ids = BTreeMap::new();
+    for (i, shard_sha) in m.shards.iter().enumerate() {
+        let spath = st.root.join("objects").join(shard_sha);
+        let sbytes = std::fs::read(&spath).map_err(io_err(&spath))?;
+        let shard = manifest::Shard::parse(&sbytes, i, m.shard_bits, &spath.display().to_string())
+            .map_err(|e| PublishError::Invalid(e.to_string()))?;
+        for path in shard.objects.into_keys() {
+            if let Some(id) = crate::pull::item_id_of(&path) {
+                ids.insert(id.to_string(), path);
+            }
+        }
+    }
+    Ok(ids)
 }
 
 /// Sign `signed` (a targets document a delegated role made) with arbitrary

@@ -10,12 +10,15 @@
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use kiosk_content::control::ImportRecord;
 use tracing::{info, warn};
 
-use crate::http::{DirTransport, HttpTransport, PartialFile};
+use crate::http::{
+    CancelToken, DirTransport, FetchBounds, HttpTransport, PartialFile, SlowRetrieval,
+};
 use crate::keydir::{check_hall_id, hall_role};
 use crate::manifest::{BundleManifest, ManifestError, ObjectRef, Shard, sha256_hex};
 use crate::publish::{BUNDLE_MANIFEST_TARGET, ROOT_SIGNED_AT, hall_manifest_target, hall_prefix};
@@ -71,6 +74,15 @@ pub enum SyncError {
         floor: DateTime<Utc>,
         floor_source: &'static str,
     },
+    #[error(
+        "{path}: the disk is full — this update needs about {needed} bytes more than the {free} bytes free ({}); nothing was changed, the current content stays — free space on the kiosk (or use a larger card)",
+        describe_bytes(*.needed)
+    )]
+    DiskFull {
+        path: PathBuf,
+        needed: u64,
+        free: u64,
+    },
     #[error("content store: {0}")]
     Store(String),
     #[error("{path}: {source}")]
@@ -79,6 +91,71 @@ pub enum SyncError {
         #[source]
         source: std::io::Error,
     },
+}
+
+/// "1.2 MB" for staff.
+pub fn describe_bytes(n: u64) -> String {
+    if n >= 1_000_000 {
+        format!("{:.1} MB", n as f64 / 1e6)
+    } else {
+        format!("{} kB", n.div_ceil(1000))
+    }
+}
+
+impl SyncError {
+    /// The pull was stopped to let a USB import run (not a failure).
+    pub fn is_cancelled(&self) -> bool {
+        matches!(
+            self,
+            SyncError::Fetch(FetchError::Cancelled { .. })
+                | SyncError::Tuf(TufError::Fetch(FetchError::Cancelled { .. }))
+        )
+    }
+
+    /// The server's `Retry-After`, in seconds, if it sent one.
+    pub fn retry_after(&self) -> Option<u64> {
+        match self {
+            SyncError::Fetch(FetchError::Status { retry_after, .. })
+            | SyncError::Tuf(TufError::Fetch(FetchError::Status { retry_after, .. })) => {
+                *retry_after
+            }
+            _ => None,
+        }
+    }
+
+    /// Bytes more the disk would need, if this is a full disk.
+    pub fn disk_needed(&self) -> Option<u64> {
+        match self {
+            SyncError::DiskFull { needed, .. } => Some(*needed),
+            _ => None,
+        }
+    }
+}
+
+/// ENOSPC (or EDQUOT) in an I/O error.
+fn is_disk_full(e: &std::io::Error) -> bool {
+    matches!(
+        e.raw_os_error(),
+        Some(c) if c == rustix::io::Errno::NOSPC.raw_os_error()
+            || c == rustix::io::Errno::DQUOT.raw_os_error()
+    )
+}
+
+/// Bytes free for an unprivileged writer on the file system of `dir`.
+pub fn free_bytes(dir: &Path) -> Option<u64> {
+    let s = rustix::fs::statvfs(dir).ok()?;
+    Some(s.f_bavail.saturating_mul(s.f_frsize))
+}
+
+/// Kept free beyond an update's estimate, so the sync state (and its error
+/// message) can still be written.
+const DISK_RESERVE: u64 = 256 * 1024;
+
+/// How much room a new generation of `content_bytes` of objects takes in
+/// the store (the SQLite file with its search index): measured at 1.3–1.9x
+/// on the demo and on 10,000 documents; 2x plus the store's fixed part.
+fn generation_estimate(content_bytes: u64) -> u64 {
+    content_bytes.saturating_mul(2).saturating_add(512 * 1024)
 }
 
 fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> SyncError + '_ {
@@ -183,7 +260,10 @@ pub enum PullResult {
 pub struct PullOutcome {
     pub result: PullResult,
     pub bytes_transferred: u64,
+    /// Objects and manifest shards of the bundle (0 on the cheap up-to-date
+    /// path, which reads no manifest).
     pub objects_total: usize,
+    /// Of those, how many were downloaded (the rest were cached).
     pub objects_fetched: usize,
 }
 
@@ -476,12 +556,36 @@ impl UpdateLock {
     }
 }
 
-/// Run one update from `source`. On failure the error is recorded in the
-/// sync state (naming the source, [`Source::describe_error`]) and the store
-/// is left as it was; a directory source (an import) also records its
-/// outcome as [`SyncState::last_import`]. Waits for any other update of the
-/// same data directory ([`UpdateLock`]) first, and holds it from loading the
-/// state to saving it.
+/// The longest one pull may download by default (checked before and
+/// during every download, not during the apply): under the daemon's
+/// watchdog limit of an hour, so a pull over a bad link ends, is recorded,
+/// and resumes at the next attempt instead of getting the service killed.
+pub const DEFAULT_PULL_DEADLINE: Duration = Duration::from_secs(45 * 60);
+
+/// What bounds one pull, and how to stop it from outside.
+#[derive(Debug, Clone)]
+pub struct PullOptions {
+    /// Per-download slow-retrieval bound (metadata, manifests, objects).
+    pub slow: SlowRetrieval,
+    /// The whole pull's download time.
+    pub deadline: Duration,
+    /// Set it to stop an HTTP pull at once (the daemon does, for a USB
+    /// import); partial downloads stay for the resume.
+    pub cancel: CancelToken,
+}
+
+impl Default for PullOptions {
+    fn default() -> Self {
+        PullOptions {
+            slow: SlowRetrieval::default(),
+            deadline: DEFAULT_PULL_DEADLINE,
+            cancel: CancelToken::new(),
+        }
+    }
+}
+
+/// Run one update from `source` with the default [`PullOptions`] (see
+/// [`pull_with`]).
 pub fn pull(
     data_dir: &Path,
     source: &Source,
@@ -489,22 +593,55 @@ pub fn pull(
     clock: &dyn Clock,
     applier: &mut dyn ContentApplier,
 ) -> Result<PullOutcome, SyncError> {
+    pull_with(
+        data_dir,
+        source,
+        root_file,
+        clock,
+        applier,
+        &PullOptions::default(),
+    )
+}
+
+/// Run one update from `source`. On failure the error is recorded in the
+/// sync state (naming the source, [`Source::describe_error`]) and the store
+/// is left as it was; a directory source (an import) also records its
+/// outcome as [`SyncState::last_import`]. A pull stopped through
+/// `opts.cancel` is not a failure and records none. Waits for any other
+/// update of the same data directory ([`UpdateLock`]) first, and holds it
+/// from loading the state to saving it.
+pub fn pull_with(
+    data_dir: &Path,
+    source: &Source,
+    root_file: Option<&Path>,
+    clock: &dyn Clock,
+    applier: &mut dyn ContentApplier,
+    opts: &PullOptions,
+) -> Result<PullOutcome, SyncError> {
     let lock = UpdateLock::acquire(data_dir)?;
+    remove_leftovers(&DataDir::new(data_dir));
     let mut state = SyncState::load(data_dir);
     state.last_attempt = Some(clock.now());
-    let res = pull_inner(data_dir, source, root_file, clock, applier, &mut state);
+    let res = pull_inner(
+        data_dir, source, root_file, clock, applier, &mut state, opts,
+    );
     match &res {
         Ok(out) => {
             state.last_success = Some(clock.now());
             state.last_error = None;
             state.last_error_at = None;
+            state.disk_needed_bytes = None;
             state.consecutive_failures = 0;
             state.last_channel = Some(source.channel());
             state.last_bytes_transferred = out.bytes_transferred;
         }
+        Err(e) if e.is_cancelled() => {
+            info!("{}: paused for a USB import", source.channel());
+        }
         Err(e) => {
             state.last_error = Some(source.describe_error(e));
             state.last_error_at = Some(clock.now());
+            state.disk_needed_bytes = e.disk_needed();
             state.consecutive_failures = state.consecutive_failures.saturating_add(1);
         }
     }
@@ -512,9 +649,45 @@ pub fn pull(
         state.last_import = Some(import_record(source, dir, &res, clock.now()));
     }
     if let Err((path, e)) = state.save(&lock) {
-        warn!("{}: cannot save sync state: {e}", path.display());
+        if is_disk_full(&e) {
+            // Make room for the record that says the disk is full: the
+            // resumable downloads are the only thing that can go.
+            warn!("{}: disk full; removing partial downloads", path.display());
+            let _ = std::fs::remove_dir_all(DataDir::new(data_dir).partial());
+        }
+        if let Err((path, e)) = state.save(&lock) {
+            warn!("{}: cannot save sync state: {e}", path.display());
+        }
     }
     res
+}
+
+/// Files a process killed mid-write left behind: `write_atomic`'s hidden
+/// `.<name>.<pid>.tmp` in the data directory, `tuf/`, `objects/` and
+/// `manifests/`. Called with the update lock held, so no writer owns them.
+fn remove_leftovers(data: &DataDir) {
+    // In the data directory itself only the sync state's: other programs
+    // (the app) may keep files there.
+    let state_tmp = format!(".{}.", crate::state::STATE_FILE);
+    for (dir, prefix) in [
+        (data.root.clone(), state_tmp.as_str()),
+        (data.tuf(), "."),
+        (data.objects(), "."),
+        (data.manifests(), "."),
+    ] {
+        let Ok(rd) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for e in rd.flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            if name.starts_with(prefix) && name.ends_with(".tmp") {
+                match std::fs::remove_file(e.path()) {
+                    Ok(()) => info!("removed leftover {}", e.path().display()),
+                    Err(err) => warn!("{}: cannot remove leftover: {err}", e.path().display()),
+                }
+            }
+        }
+    }
 }
 
 /// How an import from `dir` ended, in one sentence for hall staff (the
@@ -569,12 +742,17 @@ fn pull_inner(
     clock: &dyn Clock,
     applier: &mut dyn ContentApplier,
     state: &mut SyncState,
+    opts: &PullOptions,
 ) -> Result<PullOutcome, SyncError> {
     let data = DataDir::new(data_dir);
     std::fs::create_dir_all(data_dir).map_err(io_err(data_dir))?;
     install_root(&data, root_file)?;
     let fetcher = match source {
-        Source::Http(_) => Fetcher::Http(HttpTransport::new()?),
+        Source::Http(_) => Fetcher::Http(HttpTransport::with_bounds(FetchBounds {
+            slow: opts.slow,
+            pull_deadline: Instant::now().checked_add(opts.deadline),
+            cancel: opts.cancel.clone(),
+        })?),
         Source::Dir(p) => {
             if !p.join("metadata").is_dir() {
                 return Err(SyncError::Io {
@@ -585,7 +763,7 @@ fn pull_inner(
                     ),
                 });
             }
-            Fetcher::Dir(DirTransport::new())
+            Fetcher::Dir(DirTransport::new(p)?.with_slow_retrieval(opts.slow))
         }
     };
     let reference = state.reference(clock, root_signed_at(&data));
@@ -670,6 +848,12 @@ fn pull_verified(
     };
     let (manifest, mut entries) = session.manifest_entries(&mut updater, BUNDLE_MANIFEST_TARGET)?;
     let published_at = parse_time(&manifest.published_at, "bundle manifest published_at").ok();
+    // Item ids taken so far: the district's first, then hall by hall.
+    let mut taken: BTreeMap<String, String> = entries
+        .keys()
+        .filter_map(|p| item_id_of(p).map(|id| (id.to_string(), p.clone())))
+        .collect();
+    let mut set_aside = Vec::new();
 
     for hall in &manifest.halls {
         if let Err(msg) = check_hall_id(hall) {
@@ -713,25 +897,54 @@ fn pull_verified(
             if !path.starts_with(&prefix) {
                 return Err(SyncError::OutsideDelegation { role, prefix, path });
             }
+            // A hall must never be able to stop the district's content: an
+            // item id the district (or an earlier hall) already uses is set
+            // aside, with the reason in the status.
+            if let Some(id) = item_id_of(&path) {
+                if let Some(owner) = taken.get(id) {
+                    let note = format!(
+                        "hall {hall}'s item \"{id}\" ({path}) was set aside: {owner} already has that id and is shown instead; ask hall {hall} to give its item another id and publish again"
+                    );
+                    warn!("{note}");
+                    set_aside.push(note);
+                    continue;
+                }
+                taken.insert(id.to_string(), path.clone());
+            }
             entries.insert(path, r);
         }
     }
+    state.set_aside = set_aside;
 
     let cid = content_id(&entries);
+    let objects_total = entries.len() + session.shards.len();
     if snapshot_version == current
         || (state.applied_content_id.as_deref() == Some(&cid) && applier.has_current()?)
     {
+        if snapshot_version == current && state.applied_snapshot_version != current {
+            // The store applied this bundle but the state was not saved (a
+            // power cut in between): repair it, so the next poll is the
+            // cheap timestamp-only one again.
+            info!(
+                "bundle {current} is applied but the sync state said {}; repaired",
+                state.applied_snapshot_version
+            );
+            state.applied_snapshot_version = current;
+            state.applied_content_id = Some(cid);
+            remember_manifest(data, &entries, &session.shards)?;
+        }
         update_floor(state, published_at);
         return Ok(PullOutcome {
             result: PullResult::UpToDate {
                 bundle_version: current.max(state.applied_snapshot_version),
             },
             bytes_transferred: fetcher.bytes(),
-            objects_total: entries.len(),
+            objects_total,
             objects_fetched: session.fetched,
         });
     }
 
+    check_disk_space(data, &entries)?;
     let mut objects = Vec::with_capacity(entries.len());
     for (path, r) in &entries {
         let bytes = session.object(path, r)?;
@@ -742,7 +955,17 @@ fn pull_verified(
         channel: source.channel(),
         published_at,
     };
-    let applied = applier.apply(objects, &info)?;
+    let applied = applier.apply(objects, &info).map_err(|e| match e {
+        // The estimate was short: say so the same way.
+        SyncError::Store(msg) if msg.contains("os error 28") || msg.contains("disk is full") => {
+            SyncError::DiskFull {
+                path: data.root.clone(),
+                needed: generation_estimate(entries.values().map(|r| r.length).sum()),
+                free: free_bytes(&data.root).unwrap_or(0),
+            }
+        }
+        other => other,
+    })?;
     info!(
         "applied generation {} (bundle {}, {} items)",
         applied.generation, applied.bundle_version, applied.item_count
@@ -757,9 +980,53 @@ fn pull_verified(
             bundle_version: snapshot_version,
         },
         bytes_transferred: fetcher.bytes(),
-        objects_total: entries.len(),
+        objects_total,
         objects_fetched: session.fetched,
     })
+}
+
+/// The item id an object path carries (`items/<kind>/<id>.json`,
+/// `halls/<hall>/notices/<id>.json`); the store checks each object holds
+/// the item its path names.
+pub fn item_id_of(path: &str) -> Option<&str> {
+    let parts: Vec<&str> = path.split('/').collect();
+    let file = match parts.as_slice() {
+        ["items", _, file] | ["halls", _, "notices", file] => *file,
+        _ => return None,
+    };
+    file.strip_suffix(".json")
+}
+
+/// Refuse, before anything is downloaded or written, an update the disk
+/// cannot hold: the objects not cached yet, plus the new generation in the
+/// store, plus a reserve for the sync state.
+fn check_disk_space(
+    data: &DataDir,
+    entries: &BTreeMap<String, ObjectRef>,
+) -> Result<(), SyncError> {
+    let Some(free) = free_bytes(&data.root) else {
+        return Ok(());
+    };
+    let mut missing = 0u64;
+    let mut seen = HashSet::new();
+    for r in entries.values() {
+        if seen.insert(&r.sha256) && !data.objects().join(&r.sha256).exists() {
+            let partial = std::fs::metadata(data.partial().join(&r.sha256)).map_or(0, |m| m.len());
+            missing += r.length.saturating_sub(partial);
+        }
+    }
+    let content: u64 = entries.values().map(|r| r.length).sum();
+    let needed = missing
+        .saturating_add(generation_estimate(content))
+        .saturating_add(DISK_RESERVE);
+    if needed > free {
+        return Err(SyncError::DiskFull {
+            path: data.root.clone(),
+            needed: needed - free,
+            free,
+        });
+    }
+    Ok(())
 }
 
 fn update_floor(state: &mut SyncState, published_at: Option<DateTime<Utc>>) {
@@ -806,10 +1073,17 @@ fn remember_manifest(
         keep.extend(old.objects.into_values().map(|r| r.sha256));
         keep.extend(old.shards);
     }
-    if let Ok(rd) = std::fs::read_dir(data.objects()) {
+    // Cached objects neither bundle needs, and partial downloads of
+    // objects the current bundle does not need (a bundle replaced before
+    // they finished).
+    let current: HashSet<String> = entries.values().map(|r| r.sha256.clone()).collect();
+    for (dir, wanted) in [(data.objects(), &keep), (data.partial(), &current)] {
+        let Ok(rd) = std::fs::read_dir(&dir) else {
+            continue;
+        };
         for e in rd.flatten() {
             let name = e.file_name().to_string_lossy().into_owned();
-            if crate::manifest::is_sha256_hex(&name) && !keep.contains(&name) {
+            if crate::manifest::is_sha256_hex(&name) && !wanted.contains(&name) {
                 let _ = std::fs::remove_file(e.path());
             }
         }

@@ -77,11 +77,22 @@ pub struct SyncState {
     /// files written before it existed.
     #[serde(default)]
     pub last_import: Option<ImportRecord>,
+    /// Hall items left out of the current bundle, one sentence each (a
+    /// hall reused an id the district or another hall has).
+    #[serde(default)]
+    pub set_aside: Vec<String>,
+    /// When the last update failed for a full disk: how many bytes more it
+    /// needed.
+    #[serde(default)]
+    pub disk_needed_bytes: Option<u64>,
 }
+
+/// The sync state's file name in the data directory.
+pub const STATE_FILE: &str = "sync-state.json";
 
 impl SyncState {
     pub fn path(data_dir: &Path) -> PathBuf {
-        data_dir.join("sync-state.json")
+        data_dir.join(STATE_FILE)
     }
 
     /// Load the state; a missing or unreadable file gives a fresh state

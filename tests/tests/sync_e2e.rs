@@ -575,6 +575,78 @@ fn a_hall_publishes_its_notices_through_its_delegation() {
     );
 }
 
+/// A district item with the id of the hall notice `hall_obj` (a copy of a
+/// district notice, renamed).
+fn district_item_with_id_of(rest: &[BundleObject], hall_obj: &BundleObject) -> BundleObject {
+    let id = kiosk_sync::pull::item_id_of(&hall_obj.path).expect("hall notice id");
+    let template = rest
+        .iter()
+        .find(|o| o.path.starts_with("items/notice/"))
+        .expect("a district notice");
+    let mut v: Value = serde_json::from_slice(&template.bytes).expect("item json");
+    match v.get_mut("meta") {
+        Some(meta) => meta["id"] = Value::from(id),
+        None => v["id"] = Value::from(id),
+    }
+    BundleObject {
+        path: format!("items/notice/{id}.json"),
+        bytes: serde_json::to_vec(&v).expect("json"),
+    }
+}
+
+#[test]
+fn a_hall_cannot_publish_an_item_id_the_district_uses() {
+    let (fx, hall_keys, hall, mut rest) = hall_fixture();
+    let district = KeyDir::load(&fx.keys.dir).expect("keys");
+    let clash = district_item_with_id_of(&rest, &hall[0]);
+    rest.push(clash.clone());
+    publish::publish(&fx.repo, &district, &rest, &fx.opts()).expect("district publish");
+    let err = publish_chengguan(&fx, &district, &hall_keys, &hall).expect_err("clash");
+    let msg = err.to_string();
+    let id = kiosk_sync::pull::item_id_of(&clash.path).expect("id");
+    assert!(
+        msg.contains(id) && msg.contains(&hall[0].path) && msg.contains(&clash.path),
+        "{msg}"
+    );
+}
+
+#[test]
+fn on_the_kiosk_the_districts_item_wins_and_the_halls_is_set_aside_with_the_reason() {
+    // The hall publishes first (no clash yet), then the district publishes
+    // an item with the same id: the kiosk must take the district's bundle.
+    let (fx, hall_keys, hall, mut rest) = hall_fixture();
+    let district = KeyDir::load(&fx.keys.dir).expect("keys");
+    publish_chengguan(&fx, &district, &hall_keys, &hall).expect("hall publish");
+    fx.pull().expect("pull");
+    let clash = district_item_with_id_of(&rest, &hall[0]);
+    let id = kiosk_sync::pull::item_id_of(&clash.path)
+        .expect("id")
+        .to_string();
+    rest.push(clash);
+    publish::publish(&fx.repo, &district, &rest, &fx.opts()).expect("district publish");
+    let out = fx
+        .pull()
+        .expect("the district's bundle is not blocked by the hall");
+    assert!(matches!(out.result, PullResult::Applied { .. }), "{out:?}");
+    let reader = kiosk_content::ContentReader::open(&fx.data).expect("reader");
+    match reader.item(&id).expect("item") {
+        Some(kiosk_content::Item::Notice(n)) => {
+            assert_eq!(n.hall, None, "the district's item is shown, not the hall's")
+        }
+        other => panic!("the district's notice {id} is missing: {other:?}"),
+    }
+    let status = kiosk_sync::daemon::collect_status(&fx.data, None, false);
+    assert_eq!(status.set_aside.len(), 1, "{status:?}");
+    assert!(
+        status.set_aside[0].contains(&id)
+            && status.set_aside[0].contains("chengguan")
+            && status.set_aside[0].contains("set aside"),
+        "{:?}",
+        status.set_aside
+    );
+    assert_eq!(status.last_error, None);
+}
+
 #[test]
 fn a_delegated_role_writing_outside_its_prefix_is_refused() {
     let (fx, hall_keys, hall, _) = hall_fixture();

@@ -75,8 +75,41 @@ pub enum TufError {
 pub enum FetchError {
     #[error("{url}: not found (HTTP {status})")]
     NotFound { url: String, status: u16 },
-    #[error("{url}: server answered HTTP {status}; check the repository URL and the server")]
-    Status { url: String, status: u16 },
+    #[error(
+        "{url}: server answered HTTP {status}{}; check the repository URL and the server",
+        retry_note(*.retry_after)
+    )]
+    Status {
+        url: String,
+        status: u16,
+        /// The server's `Retry-After` in seconds (429, 503), if it gave one.
+        retry_after: Option<u64>,
+    },
+    #[error(
+        "{url}: server redirects (HTTP {status}) to {location}, another host, scheme or port; a kiosk follows no such redirect — set the repository URL to where the files really are"
+    )]
+    Redirect {
+        url: String,
+        status: u16,
+        location: String,
+    },
+    #[error(
+        "{url}: too slow — {got} bytes (of at most {limit}) in {secs} s; a download must average at least {min_rate} bytes/s after {grace_secs} s, so it was stopped (a broken link, or a server holding the kiosk back); the partial download is kept and the next attempt resumes"
+    )]
+    TooSlow {
+        url: String,
+        got: u64,
+        limit: u64,
+        secs: u64,
+        min_rate: u64,
+        grace_secs: u64,
+    },
+    #[error(
+        "{url}: the update ran out of its time (pull_deadline_secs) and stopped; what was downloaded is kept and the next attempt resumes"
+    )]
+    PullDeadline { url: String },
+    #[error("{url}: paused for a USB import; the download resumes after it")]
+    Cancelled { url: String },
     #[error(
         "{url}: more than {limit} bytes; the server sends more than the signed length allows (endless or wrong response) — download stopped"
     )]
@@ -89,6 +122,12 @@ pub enum FetchError {
         #[source]
         source: std::io::Error,
     },
+}
+
+fn retry_note(retry_after: Option<u64>) -> String {
+    retry_after
+        .map(|s| format!(" and asks to retry after {s} s"))
+        .unwrap_or_default()
 }
 
 impl FetchError {
