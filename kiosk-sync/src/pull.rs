@@ -151,9 +151,10 @@ pub fn free_bytes(dir: &Path) -> Option<u64> {
 /// message) can still be written.
 const DISK_RESERVE: u64 = 256 * 1024;
 
-/// How much room a new generation of `content_bytes` of objects takes in
-/// the store (the SQLite file with its search index): measured at 1.3–1.9x
-/// on the demo and on 10,000 documents; 2x plus the store's fixed part.
+/// How much room a new generation of `content_bytes` of objects is
+/// expected to take in the store (the SQLite file with its search index):
+/// an estimate, twice the objects plus 512 kB. If it falls short, the
+/// apply's own ENOSPC is reported the same way (`SyncError::DiskFull`).
 fn generation_estimate(content_bytes: u64) -> u64 {
     content_bytes.saturating_mul(2).saturating_add(512 * 1024)
 }
