@@ -120,6 +120,9 @@ repo_url = ""
 [app]
 hall = ""
 staff_pin_hash = ""
+# Back to the start screen soon; no dimming during the test.
+idle_timeout_secs = 20
+dim_after_secs = 3600
 
 [app.hardware.printer]
 kind = "none"
@@ -138,10 +141,12 @@ rotation = 0
 EOF
 awk '/^\[/ { if ($0 ~ /^\[app\./) { sub(/app\./, ""); sec = "app"; print; next } sec = ($0 == "[app]") ? "app" : "x"; next } sec == "app"' \
   "$w/kiosk.toml" >"$w/app.toml"
-reference() { # reference N: home page of bundle N, rendered here
+reference() { # reference N: the start (attract) and home pages of bundle N, rendered here
   "$ks" import "$w/repo$1" --data-dir "$w/store$1" --root "$w/root.json" >/dev/null 2>&1 || die "local import of bundle $1"
-  "$ka" --data-dir "$w/store$1" --config "$w/app.toml" screenshot --page home --out "$w/ref$1.png" 2>/dev/null \
-    || die "kiosk-app screenshot of bundle $1"
+  for page in attract home; do
+    "$ka" --data-dir "$w/store$1" --config "$w/app.toml" screenshot --page "$page" --out "$w/$page$1.png" 2>/dev/null \
+      || die "kiosk-app screenshot of bundle $1's $page page"
+  done
 }
 for n in 1 2 3; do reference "$n"; done
 
@@ -154,7 +159,7 @@ mcopy -o -i "$conf" "$w/kiosk.toml" ::/kiosk.toml
 mcopy -o -i "$conf" "$w/root.json" ::/root.json
 mcopy -s -i "$conf" "$w/repo1" ::/initial-content
 make_stick() { # make_stick NAME REPO
-  mkfs.vfat -q -n KIOSKUSB -C "$w/$1.img" $((32 * 1024))
+  mkfs.vfat -n KIOSKUSB -C "$w/$1.img" $((32 * 1024)) >/dev/null
   mcopy -s -i "$w/$1.img" "$2" ::/kiosk-repo
 }
 make_stick stick2 "$w/repo2"
@@ -186,7 +191,7 @@ start_vm() {
     -drive "file=$w/disk.img,format=raw,if=virtio" \
     -device "$gpu,xres=1080,yres=1920" -display none \
     -nic none \
-    -device qemu-xhci,id=xhci \
+    -device qemu-xhci,id=xhci -device usb-tablet,bus=xhci.0 \
     -device virtio-serial-pci \
     -chardev "socket,id=qga0,path=$w/qga.sock,server=on,wait=off" \
     -device virtserialport,chardev=qga0,name=org.qemu.guest_agent.0 \
@@ -215,19 +220,20 @@ screen() { # screen NAME: the guest's display as PNG
   python3 -c "from PIL import Image; import sys; Image.open(sys.argv[1]).save(sys.argv[2])" "$w/$1.ppm" "$w/$1.png"
   rm -f "$w/$1.ppm"
 }
-# The screen matches reference N; waits up to T s (the app polls the store).
-screen_is() { # screen_is NAME N T
+# The screen matches REF.png (rendered here); waits up to T s (the app
+# polls the store; an import banner stays 20 s; the idle reset after 20 s).
+screen_is() { # screen_is NAME REF T
   local deadline=$(( $(date +%s) + $3 )) d=100
   while [ "$(date +%s)" -lt "$deadline" ]; do
     screen "$1"
-    d="$(ctl compare "$w/$1.png" "$w/ref$2.png" "$w/$1-diff.png")"
+    d="$(ctl compare "$w/$1.png" "$w/$2.png" "$w/$1-diff.png")"
     if python3 -c "import sys; sys.exit(0 if float(sys.argv[1].split()[0]) <= 1.0 else 1)" "$d"; then
-      echo "   $1.png vs ref$2.png: $d % of pixels differ"
+      echo "   $1.png vs $2.png: $d % of pixels differ"
       return 0
     fi
     sleep 2
   done
-  die "the screen ($w/$1.png) is not the home page of bundle $2 ($w/ref$2.png): $d % of pixels differ"
+  die "the screen ($w/$1.png) is not $w/$2.png: $d % of pixels differ"
 }
 plug() { # plug ID IMAGE [bytes-per-second]
   local file="{\"driver\": \"file\", \"filename\": \"$2\", \"read-only\": true}"
@@ -238,6 +244,13 @@ plug() { # plug ID IMAGE [bytes-per-second]
     ctl qmp "$w/qmp.sock" blockdev-add "{\"driver\": \"raw\", \"node-name\": \"$1\", \"read-only\": true, \"file\": $file}" >/dev/null
   fi
   ctl qmp "$w/qmp.sock" device_add "{\"driver\": \"usb-storage\", \"bus\": \"xhci.0\", \"drive\": \"$1\", \"id\": \"dev-$1\", \"removable\": true}" >/dev/null
+}
+tap() { # tap X Y (pixels of the 1080x1920 screen), through the USB tablet
+  ctl qmp "$w/qmp.sock" input-send-event "{\"events\": [{\"type\": \"abs\", \"data\": {\"axis\": \"x\", \"value\": $(( $1 * 32767 / 1079 ))}}, {\"type\": \"abs\", \"data\": {\"axis\": \"y\", \"value\": $(( $2 * 32767 / 1919 ))}}]}" >/dev/null
+  sleep 0.2
+  ctl qmp "$w/qmp.sock" input-send-event '{"events": [{"type": "btn", "data": {"down": true, "button": "left"}}]}' >/dev/null
+  sleep 0.1
+  ctl qmp "$w/qmp.sock" input-send-event '{"events": [{"type": "btn", "data": {"down": false, "button": "left"}}]}' >/dev/null
 }
 unplug() { # unplug ID
   ctl qmp "$w/qmp.sock" device_del "{\"id\": \"dev-$1\"}" >/dev/null
@@ -286,8 +299,11 @@ ok "kiosk-config, kiosk-sync, kiosk-app active $(( $(date +%s) - tb )) s after p
 s="$(gstatus)"
 [ "$(jfield generation <<<"$s")" = 1 ] || die "initial content not imported at first boot: $s"
 ok "initial bundle from KIOSKCONF/initial-content imported at first boot (generation 1)"
-screen_is home-1 1 60
-ok "screen (screendump, 1080x1920) is the home page of bundle 1, as kiosk-app screenshot renders it"
+screen_is screen-attract-1 attract1 60
+ok "screen (QMP screendump, 1080x1920) is bundle 1's start page, as kiosk-app screenshot renders it"
+tap 540 1400
+screen_is screen-home-1 home1 20
+ok "a tap (USB tablet) opens the home page, identical to kiosk-app screenshot --page home"
 
 echo "== read-only root, logs, data partition"
 gexec 'findmnt -no OPTIONS /' >"$w/root-opts.txt"
@@ -320,8 +336,8 @@ s="$(wait_import "$prev" 120)"
 [ "$(jfield last_import.ok <<<"$s")" = True ] && [ "$(jfield generation <<<"$s")" = 2 ] \
   || die "stick with bundle 2 not imported: $(jfield last_import.message <<<"$s")"
 ok "udev rule + kiosk-usb-import@: \"$(jfield last_import.message <<<"$s")\""
-screen_is home-2 2 60
-ok "screen shows bundle 2's home page (new notice) without a restart"
+screen_is screen-attract-2 attract2 90
+ok "screen shows bundle 2's start page (its new notice) without a restart"
 unplug stick2
 
 echo "== USB stick with a tampered bundle"
@@ -332,7 +348,7 @@ s="$(wait_import "$prev" 120)"
   || die "tampered stick: import ok=$(jfield last_import.ok <<<"$s"), generation $(jfield generation <<<"$s")"
 ok "tampered stick refused: \"$(jfield last_import.message <<<"$s")\"; generation still 2"
 sleep 3
-screen_is home-2-after-tamper 2 10
+screen_is screen-attract-2-after-tamper attract2 30
 ok "screen unchanged after the tampered stick"
 unplug stick3bad
 
@@ -358,8 +374,8 @@ wait_units "$boot_timeout" kiosk-config kiosk-sync kiosk-app
 s="$(gstatus)"
 g="$(jfield generation <<<"$s")"
 case "$g" in 2 | 3) ;; *) die "after the power cut: generation '$g' ($s)" ;; esac
-screen_is home-after-cut "$g" 60
-ok "after the power cut: units active in $(( $(date +%s) - tb )) s, generation $g, screen is bundle $g's home page"
+screen_is screen-after-cut "attract$g" 60
+ok "after the power cut: units active in $(( $(date +%s) - tb )) s, generation $g, screen is bundle $g's start page"
 gexec 'systemctl is-failed kiosk-initial-content.service; systemctl show -p ActiveState kiosk-initial-content.service' 10 >"$w/initial-after-cut.txt" 2>&1 || true
 grep -q 'ActiveState=inactive' "$w/initial-after-cut.txt" || die "initial-content import ran again: $(cat "$w/initial-after-cut.txt")"
 

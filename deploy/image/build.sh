@@ -146,7 +146,8 @@ data_fs=6b696f73-6b00-4000-8000-0000000000f5
 echo "== mmdebstrap bookworm $arch (SOURCE_DATE_EPOCH=$SOURCE_DATE_EPOCH)"
 start=$(date +%s)
 mmdebstrap --variant=apt --arch="$arch" --mode=root \
-  --include="$packages,$deb" \
+  --include="$packages" --include="$deb" \
+  --hook-dir=/usr/share/mmdebstrap/hooks/file-mirror-automount \
   --skip=essential/unlink \
   --setup-hook="mkdir -p \"\$1/var/cache/apt/archives\" && find '$out/cache/$arch' -maxdepth 1 -name '*.deb' -exec cp -t \"\$1/var/cache/apt/archives/\" {} +" \
   --essential-hook='echo "Asia/Shanghai" > "$1/etc/timezone"; ln -sf /usr/share/zoneinfo/Asia/Shanghai "$1/etc/localtime"' \
@@ -204,7 +205,7 @@ echo "== partitions"
 cmdline="root=PARTUUID=$roota_uuid rootfstype=ext4 ro rootwait quiet loglevel=3 consoleblank=0 vt.global_cursor_default=0 systemd.show_status=error"
 # ESP / Pi boot partition.
 esp="$work/esp.img"
-mkfs.vfat -q -F 32 -n KIOSKBOOT -i 6b696f01 --invariant -C "$esp" $((256 * 1024))
+mkfs.vfat -F 32 -n KIOSKBOOT -i 6b696f01 --invariant -C "$esp" $((256 * 1024)) >/dev/null
 mmd -i "$esp" ::/EFI ::/EFI/BOOT ::/loader ::/loader/entries
 mcopy -i "$esp" "$r/usr/lib/systemd/boot/efi/$sd_boot" "::/EFI/BOOT/$efi_name"
 mcopy -i "$esp" "$r/boot/vmlinuz-$kver" ::/vmlinuz
@@ -247,7 +248,7 @@ fi
 
 # KIOSKCONF: what the operator edits on any PC.
 conf="$work/conf.img"
-mkfs.vfat -q -F 16 -n KIOSKCONF -i 6b696f02 --invariant -C "$conf" $((64 * 1024))
+mkfs.vfat -F 16 -n KIOSKCONF -i 6b696f02 --invariant -C "$conf" $((64 * 1024)) >/dev/null
 mcopy -i "$conf" "$here/kiosk.toml.example" ::/kiosk.toml.example
 mcopy -i "$conf" "$here/README.txt" ::/README.txt
 [ -z "$kiosk_toml" ] || mcopy -i "$conf" "$kiosk_toml" ::/kiosk.toml
