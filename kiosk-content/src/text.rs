@@ -192,7 +192,20 @@ pub fn readings(c: char) -> Vec<&'static str> {
     if let Some((_, r)) = HETERONYMS.iter().find(|(h, _)| *h == c) {
         return r.to_vec();
     }
-    c.to_pinyin().map(|p| vec![p.plain()]).unwrap_or_default()
+    c.to_pinyin()
+        .map(|p| vec![keyboard_spelling(p.plain())])
+        .unwrap_or_default()
+}
+
+/// ü as pinyin keyboards type it: v (律 lv, 女 nv, 绿 lv).
+fn keyboard_spelling(plain: &'static str) -> &'static str {
+    match plain {
+        "lü" => "lv",
+        "nü" => "nv",
+        "lüe" => "lve",
+        "nüe" => "nve",
+        other => other,
+    }
 }
 
 /// Longest window of characters whose pinyin is indexed from each start.
@@ -364,6 +377,13 @@ mod tests {
             let (full, _) = pinyin_tokens(text);
             assert!(full.iter().any(|t| t == spelling), "{text}: {full:?}");
         }
+    }
+
+    #[test]
+    fn u_umlaut_is_typed_as_v() {
+        let (full, initials) = pinyin_tokens("法律援助");
+        assert!(full.iter().any(|t| t == "falvyuanzhu"), "{full:?}");
+        assert!(initials.iter().any(|t| t == "flyz"), "{initials:?}");
     }
 
     #[test]

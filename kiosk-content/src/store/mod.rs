@@ -24,7 +24,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
-pub use search::{MatchedBy, SearchGroup, SearchHit, SearchResults};
+pub use search::{MatchedBy, SEARCH_PER_KIND, SearchGroup, SearchHit, SearchResults};
 
 use crate::ContentSet;
 use crate::domain::{Domain, ItemKind, PlaceCategory, Validity};

@@ -30,6 +30,8 @@ use crate::model::ItemStatus;
 use crate::synonyms::{self, STORE_SEPARATOR, Synonym};
 use crate::text::{self, Run};
 
+/// Hits per kind the kiosk's search page shows (and `kiosk-app search`).
+pub const SEARCH_PER_KIND: usize = 5;
 /// How many of the newest matches per kind are ranked. Older matches beyond
 /// this are not shown; a resident refines the query instead.
 const CANDIDATES_PER_KIND: i64 = 200;
@@ -42,7 +44,7 @@ const MAX_VARIANTS: usize = 12;
 /// Lowest partial score shown, and the share of the best score a partial
 /// hit must reach (so one strong match is not buried under weak ones).
 const MIN_PARTIAL_SCORE: f64 = 0.34;
-const RELATIVE_PARTIAL_SCORE: f64 = 0.6;
+const RELATIVE_PARTIAL_SCORE: f64 = 0.8;
 /// Service places listed under a page with no exact match.
 const MAX_PLACES: usize = 3;
 
@@ -136,6 +138,12 @@ struct Intent {
 /// meaning, and the kinds it asks for. Removed from the query before
 /// matching (unless nothing would be left).
 const FRAMING: &[(&str, &[ItemKind])] = &[
+    ("丢了怎么补", GUIDE),
+    ("丢了怎么办", GUIDE),
+    ("坏了怎么办", GUIDE),
+    ("怎么补办", GUIDE),
+    ("怎么补", GUIDE),
+    ("丢了", GUIDE),
     ("需要什么材料", GUIDE),
     ("需要哪些材料", GUIDE),
     ("要什么材料", GUIDE),
@@ -227,6 +235,20 @@ const FRAMING: &[(&str, &[ItemKind])] = &[
     ("了", NONE),
     ("要", NONE),
     ("我", NONE),
+    ("一年", NONE),
+];
+
+/// Framing that says what the resident wants done, rewritten to the word
+/// documents use (医保怎么交 → 医保 缴费).
+const REWRITES: &[(&str, &str, &[ItemKind])] = &[
+    ("一年交多少钱", "缴费", GUIDE),
+    ("一年交多少", "缴费", GUIDE),
+    ("交多少钱", "缴费", GUIDE),
+    ("交多少", "缴费", GUIDE),
+    ("怎么交", "缴费", GUIDE),
+    ("在哪交", "缴费", GUIDE),
+    ("去哪交", "缴费", GUIDE),
+    ("怎么取", "提取", GUIDE),
 ];
 /// Words that steer the kind but stay in the query (titles use them).
 const HINTS: &[(&str, &[ItemKind])] = &[
@@ -282,6 +304,16 @@ fn understand(query: &str) -> Intent {
         return intent;
     }
     let mut text = query.to_string();
+    for (phrase, word, kinds) in REWRITES {
+        if text.contains(phrase) {
+            text = text.replace(phrase, &format!(" {word} "));
+            for k in *kinds {
+                if !intent.prefer.contains(k) {
+                    intent.prefer.push(*k);
+                }
+            }
+        }
+    }
     for (phrase, kinds) in FRAMING {
         if text.contains(phrase) {
             let rest = text.replace(phrase, " ");
@@ -412,21 +444,33 @@ fn parse(query: &str) -> Parsed {
 /// class, a score (higher is better).
 #[derive(Default)]
 struct Found {
-    hits: HashMap<i64, (MatchedBy, f64)>,
+    /// rowid → how it matched, its score, and which of `texts` it matched.
+    hits: HashMap<i64, (MatchedBy, f64, usize)>,
+    /// The query's words (0) and its variants (synonyms, homophone fixes).
+    texts: Vec<String>,
 }
 
 impl Found {
-    fn add(&mut self, rowid: i64, how: MatchedBy, score: f64) {
-        let e = self.hits.entry(rowid).or_insert((how, score));
+    fn add(&mut self, rowid: i64, how: MatchedBy, score: f64, text: usize) {
+        let e = self.hits.entry(rowid).or_insert((how, score, text));
         if class_of(how) < class_of(e.0) || (class_of(how) == class_of(e.0) && score > e.1) {
-            *e = (how, score);
+            *e = (how, score, text);
         }
+    }
+
+    /// Whether a title-level hit of `kind` exists (its rowid range given).
+    fn has_title_hit_in(&self, range: Option<(i64, i64)>) -> bool {
+        range.is_some_and(|(a, b)| {
+            self.hits.iter().any(|(r, (m, _, _))| {
+                *r >= a && *r <= b && class_of(*m) < class_of(MatchedBy::Body)
+            })
+        })
     }
 
     fn count_better_than_body(&self) -> usize {
         self.hits
             .values()
-            .filter(|(m, _)| class_of(*m) < class_of(MatchedBy::Body))
+            .filter(|(m, _, _)| class_of(*m) < class_of(MatchedBy::Body))
             .count()
     }
 }
@@ -448,22 +492,33 @@ impl ContentReader {
             return Ok(SearchResults::default());
         }
         let intent = understand(query);
-        let mut found = Found::default();
+        let mut found = Found {
+            texts: vec![intent.text.clone()],
+            ..Default::default()
+        };
         if let Some(kind) = intent.section
             && intent.text.is_empty()
         {
             self.section_items(kind, &mut found)?;
-            let mut res = self.assemble(found, per_kind, &[kind])?;
+            let mut res = self.assemble(found, per_kind, &[kind], None)?;
             res.section = Some(kind);
             return Ok(res);
         }
         let parsed = parse(&intent.text);
-        self.exact(&parsed, &mut found, MatchedBy::Title, true)?;
+        self.exact(&parsed, &mut found, MatchedBy::Title, true, 0)?;
         let mut variants = Vec::new();
-        if found.count_better_than_body() < ENOUGH {
+        // Few title matches, or none of the kind the question asks for
+        // (养老金怎么领 finds policies, the guide says 养老保险待遇).
+        let wanted_missing = intent
+            .prefer
+            .first()
+            .is_some_and(|k| !found.has_title_hit_in(self.range_of(*k)));
+        if found.count_better_than_body() < ENOUGH || wanted_missing {
             variants = self.variants(&intent.text)?;
             for v in &variants {
-                self.exact(&parse(v), &mut found, MatchedBy::Synonym, false)?;
+                found.texts.push(v.clone());
+                let n = found.texts.len() - 1;
+                self.exact(&parse(v), &mut found, MatchedBy::Synonym, false, n)?;
             }
         }
         let mut partial = false;
@@ -485,7 +540,7 @@ impl ContentReader {
                         places.push(s);
                     }
                 } else {
-                    found.add(rowid, MatchedBy::Partial, score);
+                    found.add(rowid, MatchedBy::Partial, score, 0);
                 }
             }
             if found.hits.is_empty() && places.is_empty() {
@@ -494,7 +549,29 @@ impl ContentReader {
                 partial = true;
             }
         }
-        let mut res = self.assemble(found, per_kind, &intent.prefer)?;
+        // With enough title matches, bodies that merely mention the words
+        // would push them out of sight: keep body-only groups, nothing else.
+        if found.count_better_than_body() >= ENOUGH {
+            let titled: HashSet<ItemKind> = found
+                .hits
+                .iter()
+                .filter(|(_, (m, _, _))| class_of(*m) < class_of(MatchedBy::Body))
+                .filter_map(|(r, _)| self.kind_of(*r))
+                .collect();
+            found.hits.retain(|r, (m, _, _)| {
+                class_of(*m) < class_of(MatchedBy::Body)
+                    || self.kind_of(*r).is_some_and(|k| !titled.contains(&k))
+            });
+        }
+        // Letters: the content's own word for them (db → 低保) tells a title
+        // that names it from one that happens to share the initials (担保).
+        let hint = match text::runs(&intent.text).as_slice() {
+            [Run::Word(w)] if w.chars().all(|c| c.is_ascii_lowercase()) => {
+                self.candidates(w, 1)?.into_iter().next()
+            }
+            _ => None,
+        };
+        let mut res = self.assemble(found, per_kind, &intent.prefer, hint.as_deref())?;
         res.partial = partial;
         res.places = places;
         res.section = intent.section;
@@ -516,10 +593,17 @@ impl ContentReader {
         if let Some((first, last)) = self.range_of(kind) {
             let lo = (last - CANDIDATES_PER_KIND + 1).max(first);
             for rowid in lo..=last {
-                found.add(rowid, MatchedBy::Section, 0.0);
+                found.add(rowid, MatchedBy::Section, 0.0, 0);
             }
         }
         Ok(())
+    }
+
+    fn kind_of(&self, rowid: i64) -> Option<ItemKind> {
+        self.kind_ranges()
+            .iter()
+            .find(|(_, a, b)| rowid >= *a && rowid <= *b)
+            .map(|(k, _, _)| *k)
     }
 
     fn range_of(&self, kind: ItemKind) -> Option<(i64, i64)> {
@@ -537,6 +621,7 @@ impl ContentReader {
         found: &mut Found,
         title_how: MatchedBy,
         bodies: bool,
+        text: usize,
     ) -> Result<(), StoreError> {
         // 文号 matches, the most specific of all; those whose issuing-body
         // prefix also matches come first.
@@ -558,6 +643,7 @@ impl ContentReader {
                     rowid,
                     MatchedBy::DocNumber,
                     if prefix_ok { 1.0 } else { 0.0 },
+                    text,
                 );
             }
         }
@@ -584,7 +670,7 @@ impl ContentReader {
             };
             let n = title.len();
             for rowid in title {
-                found.add(rowid, how, 0.0);
+                found.add(rowid, how, 0.0, text);
             }
             if bodies
                 && n < CANDIDATES_PER_KIND as usize
@@ -593,7 +679,7 @@ impl ContentReader {
                 for rowid in self.fts_range("body_ft", b, first, last)? {
                     // A body holding the whole phrase ranks with a title
                     // covering most of it.
-                    found.add(rowid, MatchedBy::Body, 0.7);
+                    found.add(rowid, MatchedBy::Body, 0.7, text);
                 }
             }
         }
@@ -654,11 +740,19 @@ impl ContentReader {
     /// The query rewritten with each synonym's document words, and with
     /// homophone fixes for CJK words no title holds (底保 → 低保).
     fn variants(&self, text: &str) -> Result<Vec<String>, StoreError> {
-        let syns = self.synonyms_for(text)?;
+        // Framing taken out may split an everyday word (老人有什么补贴 →
+        // 老人 补贴): synonyms also match the words run together.
+        let compact: String = text.split_whitespace().collect();
+        let syns = self.synonyms_for(&compact)?;
         let mut out: Vec<String> = Vec::new();
-        for s in synonyms::matching(&syns, text) {
+        for s in synonyms::matching(&syns, &compact) {
+            let base = if text.contains(s.term.as_str()) {
+                text
+            } else {
+                compact.as_str()
+            };
             for w in &s.words {
-                let v = text.replace(s.term.as_str(), &format!(" {w} "));
+                let v = base.replace(s.term.as_str(), &format!(" {w} "));
                 let v = v.split_whitespace().collect::<Vec<_>>().join(" ");
                 if !out.contains(&v) && v != text {
                     out.push(v);
@@ -871,18 +965,26 @@ impl ContentReader {
         found: Found,
         per_kind: usize,
         prefer: &[ItemKind],
+        hint: Option<&str>,
     ) -> Result<SearchResults, StoreError> {
-        let mut by_kind: HashMap<ItemKind, Vec<(SearchHit, f64)>> = HashMap::new();
-        for (rowid, (how, score)) in found.hits {
+        let mut by_kind: HashMap<ItemKind, Vec<(SearchHit, f64, u8)>> = HashMap::new();
+        for (rowid, (how, score, text)) in found.hits {
             if let Some(s) = self.summary_by_rowid(rowid)?
                 && s.status != ItemStatus::Hidden
             {
+                let quality = if class_of(how) < class_of(MatchedBy::Body) {
+                    let t = found.texts.get(text).map(String::as_str).unwrap_or("");
+                    self.title_quality(rowid, &s.title, t, hint)?
+                } else {
+                    1
+                };
                 by_kind.entry(s.kind).or_default().push((
                     SearchHit {
                         item: s,
                         matched: how,
                     },
                     score,
+                    quality,
                 ));
             }
         }
@@ -891,7 +993,7 @@ impl ContentReader {
             // Exact matches: class, then validity, then recency. Partial
             // matches: how much they cover first, validity and recency as
             // tie-breaks.
-            ranked.sort_by(|(a, sa), (b, sb)| {
+            ranked.sort_by(|(a, sa, qa), (b, sb, qb)| {
                 let ca = class_of(a.matched);
                 let cb = class_of(b.matched);
                 let key = |h: &SearchHit| (h.item.validity.rank(), std::cmp::Reverse(h.item.date));
@@ -900,46 +1002,120 @@ impl ContentReader {
                         if ca >= class_of(MatchedBy::Body) {
                             sb.total_cmp(sa).then_with(|| key(a).cmp(&key(b)))
                         } else {
-                            key(a).cmp(&key(b)).then_with(|| sb.total_cmp(sa))
+                            key(a)
+                                .0
+                                .cmp(&key(b).0)
+                                .then_with(|| qa.cmp(qb))
+                                .then_with(|| key(a).1.cmp(&key(b).1))
                         }
                     })
                     .then_with(|| a.item.id.cmp(&b.item.id))
             });
             let more = ranked.len() > per_kind;
             ranked.truncate(per_kind);
-            let best = ranked.first().map(|(h, s)| (class_of(h.matched), *s));
+            let best = ranked
+                .iter()
+                .map(|(h, s, q)| (class_of(h.matched), *q, *s))
+                .min_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)).then(b.2.total_cmp(&a.2)));
             if let Some(best) = best {
                 groups.push((
                     best,
                     SearchGroup {
                         kind,
-                        hits: ranked.into_iter().map(|(h, _)| h).collect(),
+                        hits: ranked.into_iter().map(|(h, _, _)| h).collect(),
                         more,
                     },
                 ));
             }
         }
-        // Groups whose best hit matched better come first; then the kinds
-        // the question asked for; partial groups by their best score; then
-        // the fixed order of kinds (policies, interpretations, guides, ...).
+        // The kinds the question asked for come first when they matched by
+        // title (directly or through a synonym); then groups whose best hit
+        // matched better (class, then how well the title names the query,
+        // then a partial score); then the display order of kinds.
         let pref = |k: ItemKind| prefer.iter().position(|p| *p == k).unwrap_or(prefer.len());
-        groups.sort_by(|((ca, sa), a), ((cb, sb), b)| {
-            ca.cmp(cb)
-                .then_with(|| pref(a.kind).cmp(&pref(b.kind)))
-                .then_with(|| {
-                    if *ca >= class_of(MatchedBy::Body) {
-                        let q = |s: f64| (s * 20.0).round() as i64;
-                        q(*sb).cmp(&q(*sa))
-                    } else {
-                        std::cmp::Ordering::Equal
-                    }
-                })
-                .then_with(|| a.kind.cmp(&b.kind))
+        let title_level = |c: u8| c < class_of(MatchedBy::Body);
+        groups.sort_by(|((ca, qa, sa), a), ((cb, qb, sb), b)| {
+            let pa = if title_level(*ca) {
+                pref(a.kind)
+            } else {
+                prefer.len()
+            };
+            let pb = if title_level(*cb) {
+                pref(b.kind)
+            } else {
+                prefer.len()
+            };
+            let q = |s: f64| (s * 20.0).round() as i64;
+            pa.cmp(&pb)
+                .then_with(|| ca.cmp(cb))
+                .then_with(|| qa.cmp(qb))
+                .then_with(|| q(*sb).cmp(&q(*sa)))
+                .then_with(|| display_rank(a.kind).cmp(&display_rank(b.kind)))
         });
         Ok(SearchResults {
             groups: groups.into_iter().map(|(_, g)| g).collect(),
             ..Default::default()
         })
+    }
+
+    /// How well a title names what was asked, for hits that matched by
+    /// title: 0 the title is the query itself (or, for letters, holds the
+    /// content's word for them); 1 the title proper holds every word (or its
+    /// pinyin spells the letters); 2 a keyword is exactly the query; 3 the
+    /// keywords hold the words.
+    fn title_quality(
+        &self,
+        rowid: i64,
+        title: &str,
+        query: &str,
+        hint: Option<&str>,
+    ) -> Result<u8, StoreError> {
+        let runs = text::runs(query);
+        let cjk: Vec<&str> = runs
+            .iter()
+            .filter_map(|r| match r {
+                Run::Cjk(s) => Some(s.as_str()),
+                Run::Word(_) => None,
+            })
+            .collect();
+        if !cjk.is_empty() {
+            let compact: String = query.split_whitespace().collect();
+            let mut stmt = self
+                .conn()
+                .prepare_cached("SELECT search_title FROM items WHERE rowid = ?1")
+                .map_err(self.sql())?;
+            let search_title: String = stmt.query_row([rowid], |r| r.get(0)).map_err(self.sql())?;
+            if title == compact {
+                return Ok(0);
+            }
+            if cjk.iter().all(|w| title.contains(w)) {
+                return Ok(1);
+            }
+            // Keywords hold the words: as good as a title only when a
+            // keyword is exactly what was asked.
+            let keyword_is_query = search_title
+                .strip_prefix(title)
+                .is_some_and(|kw| kw.split(' ').any(|k| k == compact));
+            return Ok(if keyword_is_query { 2 } else { 3 });
+        }
+        let letters: Vec<&str> = runs
+            .iter()
+            .filter_map(|r| match r {
+                Run::Word(w) if w.chars().all(|c| c.is_ascii_lowercase()) => Some(w.as_str()),
+                _ => None,
+            })
+            .collect();
+        if letters.is_empty() {
+            return Ok(1);
+        }
+        if hint.is_some_and(|h| title.contains(h)) {
+            return Ok(0);
+        }
+        let (full, initials) = text::pinyin_tokens(title);
+        let spelled = letters
+            .iter()
+            .all(|l| full.iter().chain(initials.iter()).any(|t| t.starts_with(l)));
+        Ok(if spelled { 1 } else { 3 })
     }
 
     /// Newest matches of an FTS expression within a rowid range.
@@ -984,6 +1160,28 @@ impl ContentReader {
             .map_err(self.sql())?;
         rows.next().transpose().map_err(self.sql())
     }
+}
+
+/// Order of kinds on the results page when nothing else decides: residents
+/// at a service hall mostly come to get something done, so service guides
+/// lead, then the documents behind them.
+const DISPLAY_ORDER: &[ItemKind] = &[
+    ItemKind::Guide,
+    ItemKind::Policy,
+    ItemKind::Interpretation,
+    ItemKind::EnterprisePolicy,
+    ItemKind::Place,
+    ItemKind::Consultation,
+    ItemKind::Notice,
+    ItemKind::Village,
+    ItemKind::CatalogEntry,
+];
+
+fn display_rank(kind: ItemKind) -> usize {
+    DISPLAY_ORDER
+        .iter()
+        .position(|k| *k == kind)
+        .unwrap_or(DISPLAY_ORDER.len())
 }
 
 /// Rank classes: 文号, then titles (directly or by pinyin), then a named
