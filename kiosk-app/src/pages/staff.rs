@@ -3,6 +3,11 @@
 //! sync now, import USB, revert and test print through the sync daemon's
 //! control socket. Requests run on a worker thread; when the daemon is not
 //! running the panel says so plainly.
+//!
+//! Every row's first line says what it means for the hall in plain Chinese
+//! (a full disk and how much space is needed, a hall notice set aside, a
+//! wrong clock, a slow network); socket paths, commands, interface names,
+//! URLs and the daemon's English messages are behind the 详细信息 toggle.
 
 use std::path::Path;
 use std::rc::Rc;
@@ -108,6 +113,11 @@ pub fn setup(win: &MainWindow, ctx: &Rc<AppContext>) {
         render(win, ctx);
     }));
     a.on_refresh(on(|win, ctx| send(win, ctx, ControlRequest::Status)));
+    a.on_toggle_details(on(|win, ctx| {
+        let a = win.global::<StaffAdapter>();
+        a.set_show_details(!a.get_show_details());
+        render(win, ctx);
+    }));
     a.on_leave(on(|win, ctx| {
         clear(win, ctx);
         app::go(win, ctx, Route::Home)
@@ -301,6 +311,129 @@ pub fn network_summary() -> String {
     }
 }
 
+/// Plain words for staff. (Kept here rather than in `strings`, which other
+/// pages share: these only make sense on this panel.)
+pub mod words {
+    pub const STATE_NOT_RUNNING: &str =
+        "同步服务未运行：内容照常显示，但不会自动更新。请联系运维人员（详细信息里有处理办法）。";
+    pub const STATE_FAILING: &str = "同步服务没有应答：内容照常显示，但暂时不能更新。请稍后点“刷新状态”，仍不行请联系运维人员。";
+    pub const LAST_RESULT: &str = "上次更新";
+    pub const RESULT_OK: &str = "成功";
+    pub const DISK: &str = "存储空间";
+    pub const CLOCK: &str = "本机时钟";
+    pub const SET_ASIDE: &str = "本馆公告";
+    pub const DETAILS: &str = "详细信息";
+    pub const SOCKET: &str = "控制接口";
+    pub const START_COMMAND: &str = "启动命令";
+    pub const START_HINT: &str = "systemctl start kiosk-sync（运维人员在本机执行）";
+    pub const RAW_ERROR: &str = "上次错误原文";
+    pub const RAW_IMPORT: &str = "上次导入原文";
+    pub const RAW_CLOCK: &str = "时钟说明原文";
+    pub const RAW_SET_ASIDE: &str = "暂不显示的条目";
+    pub const INTERFACES: &str = "网络接口";
+    pub const PRINTER_PORT: &str = "打印机接口";
+    pub const CHANNEL_RAW: &str = "来源原文";
+    pub const FROM_SERVER: &str = "县级内容服务器";
+    pub const FROM_USB: &str = "U盘导入";
+    pub const FROM_DEMO: &str = "演示内容（未接入县级内容）";
+    pub const NET_UP: &str = "已连接";
+    pub const NET_DOWN: &str = "未连接：内容照常显示，但不能从网络更新，可用U盘导入";
+    pub const CLOCK_WRONG: &str = "时间不准：内容照常显示，请运维人员校准时间（详细信息里有说明）";
+
+    pub fn disk_full(needed: &str) -> String {
+        format!("已满：本次更新还需约 {needed}，当前内容不受影响。请清理空间或换用更大的存储卡")
+    }
+
+    pub fn set_aside(n: usize) -> String {
+        format!(
+            "有 {n} 条与县级内容编号相同，暂不显示，县级内容照常显示。请本馆发布人员改用其他编号后重新发布"
+        )
+    }
+
+    pub const ERR_NETWORK: &str =
+        "网络太慢或中断，本次更新已停止，当前内容不受影响；下次会自动接着下载";
+    pub const ERR_DISK: &str = "存储空间不足，本次更新未进行，当前内容不受影响（见“存储空间”）";
+    pub const ERR_EXPIRED: &str =
+        "收到的内容签名已过期，未更新；当前内容照常显示。请县级发布单位重新签名发布";
+    pub const ERR_OLDER: &str = "U盘或服务器上的内容比本机旧，未更新";
+    pub const ERR_ADDRESS: &str =
+        "内容源地址有误（找不到内容或被转到别处），未更新。请运维人员检查内容源地址";
+    pub const ERR_SIGNATURE: &str =
+        "收到的内容未通过签名校验，已拒绝，当前内容不受影响。请联系县级发布单位";
+    pub const ERR_STICK: &str =
+        "U盘里的内容不完整或有异常文件，已拒绝，当前内容不受影响。请用县里发布的内容重新拷贝U盘";
+    pub const ERR_OTHER: &str = "更新失败，当前内容不受影响。原因见“详细信息”";
+}
+
+/// What a failed update means for the hall, from the daemon's message.
+pub fn plain_error(e: &str, disk_needed: Option<u64>) -> &'static str {
+    let has = |words: &[&str]| words.iter().any(|w| e.contains(w));
+    if disk_needed.is_some() || has(&["disk is full", "No space left"]) {
+        words::ERR_DISK
+    } else if has(&[
+        "not a regular file",
+        "symbolic link",
+        "leads out of the stick",
+        "not a kiosk repository",
+    ]) {
+        words::ERR_STICK
+    } else if has(&["expired"]) {
+        words::ERR_EXPIRED
+    } else if has(&["rollback", "never goes backwards", "older than"]) {
+        words::ERR_OLDER
+    } else if has(&["redirects", "not found (HTTP"]) {
+        words::ERR_ADDRESS
+    } else if has(&["signature", "hash", "does not match"]) {
+        words::ERR_SIGNATURE
+    } else if has(&[
+        "too slow",
+        "ran out of its time",
+        "connection",
+        "check the network",
+        "error sending request",
+        "server answered HTTP",
+        "timed out",
+    ]) {
+        words::ERR_NETWORK
+    } else {
+        words::ERR_OTHER
+    }
+}
+
+/// Where the content came from, in words.
+fn channel_words(channel: &str) -> &'static str {
+    if channel.starts_with("usb:") {
+        words::FROM_USB
+    } else if channel.starts_with("http") {
+        words::FROM_SERVER
+    } else {
+        words::FROM_DEMO
+    }
+}
+
+/// "48.2 MB" for space to free (decimal, as the daemon's message says it).
+fn size_words(n: u64) -> String {
+    if n < 1_000_000 {
+        format!("{} KB", n.div_ceil(1000))
+    } else {
+        format!("{:.1} MB", n as f64 / 1e6)
+    }
+}
+
+/// Whether any network interface (not loopback) has a link.
+fn network_up() -> Option<bool> {
+    let entries = std::fs::read_dir("/sys/class/net").ok()?;
+    let mut any = None;
+    for e in entries.flatten() {
+        if e.file_name() == "lo" {
+            continue;
+        }
+        let state = std::fs::read_to_string(e.path().join("operstate")).unwrap_or_default();
+        any = Some(any.unwrap_or(false) || state.trim() == "up");
+    }
+    any
+}
+
 fn render(win: &MainWindow, ctx: &AppContext) {
     let a = win.global::<StaffAdapter>();
     let st = ctx.staff.borrow();
@@ -309,11 +442,10 @@ fn render(win: &MainWindow, ctx: &AppContext) {
     let bundle = content.bundle();
     a.set_content_facts(facts(vec![
         (zh::staff::BUNDLE_VERSION, g.bundle_version.to_string()),
-        (zh::staff::GENERATION, g.generation.to_string()),
         (zh::staff::PUBLISHED_AT, when(g.published_at)),
         (zh::staff::APPLIED_AT, when(Some(g.applied_at))),
         (zh::staff::ITEMS, g.item_count.to_string()),
-        (zh::staff::CHANNEL, g.channel.clone()),
+        (zh::staff::CHANNEL, channel_words(&g.channel).to_string()),
         (
             zh::staff::PROGRESS_AS_OF,
             bundle
@@ -321,67 +453,122 @@ fn render(win: &MainWindow, ctx: &AppContext) {
                 .map(|d| zh::staff::as_of(&date_zh(d)))
                 .unwrap_or_default(),
         ),
+        (
+            zh::staff::REFRESH_ERROR,
+            st.refresh_error
+                .as_ref()
+                .map(|_| zh::CONTENT_ERROR.to_string())
+                .unwrap_or_default(),
+        ),
+    ]));
+    let socket = ctx.config.control_socket.display().to_string();
+    let mut details: Vec<(&str, String)> = vec![
+        (zh::staff::GENERATION, g.generation.to_string()),
+        (words::CHANNEL_RAW, g.channel.clone()),
         (zh::staff::STORE_FILE, bytes(content.file_size())),
         (
             zh::staff::REFRESH_ERROR,
             st.refresh_error.clone().unwrap_or_default(),
         ),
-    ]));
+        (words::SOCKET, socket.clone()),
+    ];
     let (running, state, sync) = match &st.daemon {
         Daemon::Checking => (true, zh::DAEMON_CHECKING.to_string(), Vec::new()),
-        Daemon::NotRunning => (
-            false,
-            zh::daemon_not_running(&ctx.config.control_socket.display().to_string()),
-            vec![(zh::SYNC_STATE, zh::DAEMON_NOT_RUNNING.to_string())],
-        ),
-        Daemon::Failing(e) => (
-            false,
-            zh::daemon_error(e),
-            vec![(zh::SYNC_STATE, zh::daemon_error(e))],
-        ),
-        Daemon::Running(s) => (
-            true,
-            if s.busy {
-                format!("{}（{}）", zh::DAEMON_RUNNING, zh::staff::SYNCING)
-            } else {
-                zh::DAEMON_RUNNING.to_string()
-            },
-            vec![
-                (zh::staff::LAST_ATTEMPT, when(s.last_attempt)),
-                (zh::staff::LAST_SUCCESS, when(s.last_success)),
-                (
-                    zh::staff::LAST_ERROR,
-                    s.last_error
-                        .clone()
-                        .unwrap_or_else(|| zh::staff::NONE.into()),
-                ),
-                (zh::staff::NEXT_ATTEMPT, when(s.next_attempt)),
-                (
-                    zh::staff::REPOSITORY,
-                    s.repository_url.clone().unwrap_or_default(),
-                ),
-                (
-                    zh::staff::LAST_IMPORT,
-                    s.last_import
-                        .as_ref()
-                        .map(|r| {
-                            zh::import_summary(
-                                &when(Some(r.finished_at)),
-                                r.ok,
-                                r.generation,
-                                &r.message,
-                            )
-                        })
-                        .unwrap_or_else(|| zh::staff::NONE.into()),
-                ),
-                (
-                    zh::staff::REVERT_TO,
-                    s.previous_generation
-                        .map(zh::staff::generation_no)
-                        .unwrap_or_else(|| zh::staff::NONE.into()),
-                ),
-            ],
-        ),
+        Daemon::NotRunning => {
+            details.push((words::START_COMMAND, words::START_HINT.to_string()));
+            details.push((words::RAW_ERROR, zh::daemon_not_running(&socket)));
+            (
+                false,
+                words::STATE_NOT_RUNNING.to_string(),
+                vec![(zh::SYNC_STATE, zh::DAEMON_NOT_RUNNING.to_string())],
+            )
+        }
+        Daemon::Failing(e) => {
+            details.push((words::RAW_ERROR, zh::daemon_error(e)));
+            (
+                false,
+                words::STATE_FAILING.to_string(),
+                vec![(zh::SYNC_STATE, words::STATE_FAILING.to_string())],
+            )
+        }
+        Daemon::Running(s) => {
+            details.push((
+                zh::staff::REPOSITORY,
+                s.repository_url.clone().unwrap_or_default(),
+            ));
+            details.push((words::RAW_ERROR, s.last_error.clone().unwrap_or_default()));
+            details.push((
+                words::RAW_IMPORT,
+                s.last_import
+                    .as_ref()
+                    .map(|r| r.message.clone())
+                    .unwrap_or_default(),
+            ));
+            details.push((
+                words::RAW_CLOCK,
+                s.clock_problem.clone().unwrap_or_default(),
+            ));
+            details.push((words::RAW_SET_ASIDE, s.set_aside.join("\n")));
+            let import = s.last_import.as_ref().map(|r| {
+                let plain = if r.ok {
+                    r.message.clone()
+                } else {
+                    plain_error(&r.message, None).to_string()
+                };
+                zh::import_summary(&when(Some(r.finished_at)), r.ok, r.generation, &plain)
+            });
+            (
+                true,
+                if s.busy {
+                    format!("{}（{}）", zh::DAEMON_RUNNING, zh::staff::SYNCING)
+                } else {
+                    zh::DAEMON_RUNNING.to_string()
+                },
+                vec![
+                    (
+                        words::LAST_RESULT,
+                        s.last_error.as_deref().map_or_else(
+                            || words::RESULT_OK.to_string(),
+                            |e| plain_error(e, s.disk_needed_bytes).to_string(),
+                        ),
+                    ),
+                    (
+                        words::DISK,
+                        s.disk_needed_bytes
+                            .map(|n| words::disk_full(&size_words(n)))
+                            .unwrap_or_default(),
+                    ),
+                    (
+                        words::CLOCK,
+                        s.clock_problem
+                            .as_ref()
+                            .map(|_| words::CLOCK_WRONG.to_string())
+                            .unwrap_or_default(),
+                    ),
+                    (
+                        words::SET_ASIDE,
+                        if s.set_aside.is_empty() {
+                            String::new()
+                        } else {
+                            words::set_aside(s.set_aside.len())
+                        },
+                    ),
+                    (zh::staff::LAST_SUCCESS, when(s.last_success)),
+                    (zh::staff::LAST_ATTEMPT, when(s.last_attempt)),
+                    (zh::staff::NEXT_ATTEMPT, when(s.next_attempt)),
+                    (
+                        zh::staff::LAST_IMPORT,
+                        import.unwrap_or_else(|| zh::staff::NONE.into()),
+                    ),
+                    (
+                        zh::staff::REVERT_TO,
+                        s.previous_generation
+                            .map(zh::staff::generation_no)
+                            .unwrap_or_else(|| zh::staff::NONE.into()),
+                    ),
+                ],
+            )
+        }
     };
     a.set_daemon_running(running);
     a.set_daemon_state(state.into());
@@ -396,18 +583,62 @@ fn render(win: &MainWindow, ctx: &AppContext) {
             zh::staff::DISK_FREE,
             disk.map(bytes).unwrap_or_else(|| zh::staff::UNKNOWN.into()),
         ),
+        (zh::staff::PRINTER, printer.staff_detail.clone()),
         (
-            zh::staff::PRINTER,
-            format!("{}（{}）", printer.staff_detail, ctx.printer.describe()),
-        ),
-        (zh::staff::NETWORK, network_summary()),
-        (
-            zh::staff::APP_VERSION,
-            env!("CARGO_PKG_VERSION").to_string(),
+            zh::staff::NETWORK,
+            match network_up() {
+                Some(true) => words::NET_UP.to_string(),
+                Some(false) => words::NET_DOWN.to_string(),
+                None => zh::staff::UNKNOWN.to_string(),
+            },
         ),
     ]));
+    details.push((words::PRINTER_PORT, ctx.printer.describe()));
+    details.push((words::INTERFACES, network_summary()));
+    details.push((
+        zh::staff::APP_VERSION,
+        env!("CARGO_PKG_VERSION").to_string(),
+    ));
+    a.set_detail_facts(facts(details));
     a.set_action_message(st.message.as_str().into());
     a.set_busy(st.busy);
+}
+
+/// A status with every problem the panel explains (a full disk, a hall
+/// notice set aside, a clock behind, a slow network): the `staff-problems`
+/// screenshot scene.
+pub fn demo_problem_status() -> SyncStatus {
+    let now = Utc::now();
+    SyncStatus {
+        generation: Some(3),
+        bundle_version: Some(12),
+        last_attempt: Some(now),
+        last_success: Some(now - chrono::Duration::days(2)),
+        last_error: Some(
+            "/var/lib/kiosk: the disk is full — this update needs about 48213504 bytes more than the 1048576 bytes free (48.2 MB); nothing was changed, the current content stays — free space on the kiosk (or use a larger card)".into(),
+        ),
+        next_attempt: Some(now + chrono::Duration::minutes(15)),
+        repository_url: Some("https://zwgk.shifanxian.example/kiosk-repo/".into()),
+        previous_generation: Some(2),
+        disk_free_bytes: Some(1024 * 1024),
+        disk_needed_bytes: Some(48_213_504),
+        set_aside: vec![
+            "hall chengguan's item \"tingdian-tongzhi\" (halls/chengguan/notices/tingdian-tongzhi.json) was set aside: items/notice/tingdian-tongzhi.json already has that id and is shown instead; ask hall chengguan to give its item another id and publish again".into(),
+        ],
+        clock_problem: Some(
+            "the kiosk's clock says 1970-01-01, but it has already seen content signed on 2026-11-30: the clock is behind; set it (or check its time sync). Content stays on screen; updates judge expiry by the later date".into(),
+        ),
+        ..SyncStatus::default()
+    }
+}
+
+/// The panel showing `status` as if the daemon had answered it, details
+/// open or not (screenshot scenes).
+pub fn show_status(win: &MainWindow, ctx: &Rc<AppContext>, status: SyncStatus, details: bool) {
+    ctx.staff.borrow_mut().daemon = Daemon::Running(Box::new(status));
+    win.global::<StaffAdapter>().set_show_details(details);
+    render(win, ctx);
+    show_page(win, PageId::Staff, zh::TITLE_STAFF);
 }
 
 pub fn clear(win: &MainWindow, ctx: &AppContext) {
@@ -418,5 +649,6 @@ pub fn clear(win: &MainWindow, ctx: &AppContext) {
     let a = win.global::<StaffAdapter>();
     a.set_pin_length(0);
     a.set_confirm_revert(false);
+    a.set_show_details(false);
     a.set_action_message("".into());
 }

@@ -52,6 +52,32 @@ fn the_right_pin_opens_the_panel_and_it_says_plainly_when_the_daemon_is_not_runn
             .iter()
             .any(|f| f.label == "内容版本" && f.value == "1")
     );
+    // The plain part names no socket, command or interface.
+    let socket = k.ctx.config.control_socket.display().to_string();
+    for f in rows(a.get_sync_facts())
+        .into_iter()
+        .chain(rows(a.get_device_facts()))
+        .chain(rows(a.get_content_facts()))
+    {
+        for tech in [socket.as_str(), "systemctl", "eth0", "wlan0", "demo"] {
+            assert!(!f.value.contains(tech), "{} = {}", f.label, f.value);
+        }
+    }
+    assert!(!a.get_daemon_state().contains("systemctl"));
+    assert!(!a.get_show_details());
+    assert!(k.find("控制接口").is_empty(), "details hidden at first");
+    k.press("详细信息（运维用）");
+    assert!(a.get_show_details());
+    let details = rows(a.get_detail_facts());
+    assert!(details.iter().any(|f| f.value == socket), "{details:?}");
+    assert!(
+        details
+            .iter()
+            .any(|f| f.value.contains("systemctl start kiosk-sync")),
+        "{details:?}"
+    );
+    k.press("收起详细信息");
+    assert!(!a.get_show_details());
     // Actions say the same instead of hanging.
     k.tap("立即同步");
     assert_eq!(a.get_action_message(), strings::DAEMON_NOT_RUNNING);
@@ -78,8 +104,19 @@ fn the_panel_shows_sync_status_and_sends_actions_to_the_daemon() {
     assert!(a.get_daemon_running(), "{}", a.get_daemon_state());
     let sync = rows(a.get_sync_facts());
     assert!(
-        sync.iter().any(|f| f.value.contains("timed out")),
+        sync.iter()
+            .any(|f| f.value == kiosk_app::pages::staff::words::ERR_NETWORK),
+        "in plain words: {sync:?}"
+    );
+    // The daemon's own words are behind 详细信息.
+    assert!(
+        !sync.iter().any(|f| f.value.contains("timed out")),
         "{sync:?}"
+    );
+    let details = rows(a.get_detail_facts());
+    assert!(
+        details.iter().any(|f| f.value.contains("timed out")),
+        "{details:?}"
     );
     let device = rows(a.get_device_facts());
     assert!(device.iter().any(|f| f.value == "5.0 GB"), "{device:?}");
@@ -138,4 +175,82 @@ fn without_a_pin_hash_the_panel_stays_shut() {
         k.win.global::<StaffAdapter>().get_pin_message(),
         strings::PIN_NOT_SET
     );
+}
+
+#[test]
+fn a_full_disk_a_hall_item_set_aside_and_a_wrong_clock_are_said_plainly() {
+    let k = demo();
+    let status = kiosk_app::pages::staff::demo_problem_status();
+    let _daemon = FakeDaemon::start(&k.ctx.config.control_socket, status);
+    k.open_pin_page();
+    k.enter_pin(DEMO_PIN);
+    let a = k.win.global::<StaffAdapter>();
+    let sync = rows(a.get_sync_facts());
+    let row = |label: &str| {
+        sync.iter()
+            .find(|f| f.label == label)
+            .map(|f| f.value.to_string())
+            .unwrap_or_else(|| panic!("no row {label}: {sync:?}"))
+    };
+    let disk = row("存储空间");
+    assert!(
+        disk.contains("已满") && disk.contains("48.2 MB") && disk.contains("当前内容不受影响"),
+        "{disk}"
+    );
+    assert_eq!(
+        row("上次更新"),
+        kiosk_app::pages::staff::words::ERR_DISK,
+        "the failure is the full disk"
+    );
+    let hall = row("本馆公告");
+    assert!(
+        hall.contains("1 条") && hall.contains("县级内容照常显示"),
+        "{hall}"
+    );
+    assert!(row("本机时钟").contains("时间不准"));
+    assert!(!k.find(&disk).is_empty(), "shown on screen");
+    // The technical sentences are one tap away.
+    k.press("详细信息（运维用）");
+    let details = rows(a.get_detail_facts());
+    assert!(
+        details
+            .iter()
+            .any(|f| f.value.contains("tingdian-tongzhi") && f.value.contains("set aside")),
+        "{details:?}"
+    );
+    assert!(
+        details.iter().any(|f| f.value.contains("clock is behind")),
+        "{details:?}"
+    );
+}
+
+#[test]
+fn failures_are_explained_in_words_that_say_what_it_means_for_the_hall() {
+    use kiosk_app::pages::staff::{plain_error, words};
+    for (raw, plain) in [
+        (
+            "http://10.0.0.2/objects/ab: too slow — 12 bytes (of at most 2000) in 31 s",
+            words::ERR_NETWORK,
+        ),
+        (
+            "usb:/run/kiosk-usb/current: /run/kiosk-usb/current/metadata/timestamp.json: not a regular file (a FIFO, device, socket or folder)",
+            words::ERR_STICK,
+        ),
+        (
+            "https://x/: timestamp.json: expired at 2026-01-01 00:00:00 UTC",
+            words::ERR_EXPIRED,
+        ),
+        (
+            "https://x/metadata/timestamp.json: server redirects (HTTP 302) to https://evil.example/",
+            words::ERR_ADDRESS,
+        ),
+        (
+            "usb:/media: offers bundle 3, but this kiosk already applied bundle 5; content never goes backwards",
+            words::ERR_OLDER,
+        ),
+        ("something nobody foresaw", words::ERR_OTHER),
+    ] {
+        assert_eq!(plain_error(raw, None), plain, "{raw}");
+    }
+    assert_eq!(plain_error("anything", Some(1)), words::ERR_DISK);
 }
