@@ -45,6 +45,8 @@ pub const ALL: &[&str] = &[
     "village-assistance",
     "staff-pin",
     "staff",
+    "staff-problems",
+    "staff-details",
     "usb-import",
 ];
 
@@ -127,6 +129,14 @@ pub fn enter(
             app::go(win, ctx, item(demo::GUIDE));
         }
         "usb-import" => crate::imports::announce(win, ctx, &demo::usb_import()),
+        // The panel as staff see it when the disk is full, a hall notice was
+        // set aside and the clock is behind; then with 详细信息 open.
+        "staff-problems" | "staff-details" => crate::pages::staff::show_status(
+            win,
+            ctx,
+            crate::pages::staff::demo_problem_status(),
+            scene == "staff-details",
+        ),
         "enterprise-detail" => app::go(win, ctx, item(demo::ENTERPRISE)),
         "consultation" => app::go(win, ctx, item(demo::CONSULTATION)),
         "progress-result" => {
