@@ -99,6 +99,9 @@ def wrap(d: ImageDraw.ImageDraw, s: str, f: ImageFont.FreeTypeFont, width: int) 
 # ------------------------------------------------------------------ the map
 
 MAP_W, MAP_H = 1200, 1600
+# Smallest text on the map: 28 px on the kiosk at its smallest portrait
+# scale (about 0.59: 706 of 1200 px).
+MAP_LABEL = 48
 
 LAND = (241, 237, 226)
 BLOCK = (228, 221, 205)
@@ -279,48 +282,41 @@ def draw_map() -> Image.Image:
     bx = river_x_at(1180)
 
     # ---- labels
-    label(d, (460, 890), "城 关 镇", 40, INK, bold=True)
-    label(d, (1050, 470), "东 岭 镇", 36, INK, bold=True)
-    label(d, (700, 1535), "清 河 乡", 36, INK, bold=True)
-    label(d, (360, 200), "示范县工业园区", 24, (110, 96, 140), halo=INDUSTRY)
-    label(d, (490, 560), "人民公园", 20, GREEN_INK, halo=PARK)
-    label(d, (1010, 230), "东 岭 山", 28, GREEN_INK, bold=True, halo=HILL)
-    label(d, (1080, 820), "青 松 岭", 24, GREEN_INK, halo=HILL)
-    for (x, y) in [(945, 330), (640, 1115), (300, 1385)]:
-        label(d, (x, y), "清 河", 28, WATER_INK, bold=True, halo=WATER)
-    label(d, (river_x_at(520) + 2, 484), "清河大桥", 18, INK_SOFT)
-    label(d, (bx - 80, 1196), "清河二桥", 18, INK_SOFT)
-
-    # street names
-    for name, pts, _ in STREETS:
-        (x1, y1), (x2, y2) = pts[0], pts[-1]
-        if y1 == y2:
-            lx = {"人民路": 260, "建设路": 500, "环城北路": 700, "环城南路": 260}.get(name, (x1 + x2) / 2)
-            label(d, (lx, y1 - 1), name, 18, INK_SOFT, halo=MAIN_ROAD if name == "人民路" else ROAD)
-        else:
-            ly = {"西环路": 640, "文化路": 840, "解放路": 420}.get(name, (y1 + y2) / 2)
-            vlabel(d, x1, ly, name, 18, INK_SOFT, halo=MAIN_ROAD if name == "解放路" else ROAD)
-    vlabel(d, river_x_at(760) - 60, 760, "滨河路", 18, INK_SOFT, halo=ROAD)
-    label(d, (1100, 535), "东岭大道", 18, INK_SOFT, halo=MAIN_ROAD)
-    vlabel(d, 632, 1060, "示清公路", 18, INK_SOFT, halo=LAND)
-    label(d, (250, 1200), "东山村", 22, INK)
-    label(d, (420, 1505), "柳湾村", 22, INK)
-    label(d, (1100, 250), "岭上村", 22, INK, halo=HILL)
-    label(d, (1140, 840), "石门村", 22, INK, halo=HILL)
+    # The kiosk shows this map at least MAP_MIN_SCALE of its size in
+    # portrait (about 700 of its 1200 px, beside the zoom buttons and the
+    # legend), and no text a resident sees may be under 28 px there, so no
+    # label is smaller than MAP_LABEL. Only the names a resident looks for
+    # are drawn: towns, villages, the river, the main roads, landmarks.
+    # The "sketch, not a survey" note is the app's (the legend), in text
+    # of the theme's contrast.
+    L = MAP_LABEL
+    label(d, (470, 890), "城关镇", L + 10, INK, bold=True)
+    label(d, (1050, 470), "东岭镇", L + 6, INK, bold=True)
+    label(d, (700, 1535), "清河乡", L + 6, INK, bold=True)
+    label(d, (360, 200), "工业园区", L, (90, 76, 120), halo=INDUSTRY)
+    label(d, (490, 620), "公园", L, GREEN_INK, halo=PARK)
+    for (x, y) in [(945, 330), (640, 1115)]:
+        label(d, (x, y), "清河", L, WATER_INK, bold=True, halo=WATER)
+    label(d, (300, 520), "人民路", L, INK, halo=MAIN_ROAD)
+    vlabel(d, 600, 800, "解放路", L, INK, halo=MAIN_ROAD)
+    label(d, (250, 1200), "东山村", L, INK)
+    label(d, (420, 1505), "柳湾村", L, INK)
+    label(d, (1080, 250), "岭上村", L, INK, halo=HILL)
+    label(d, (1110, 840), "石门村", L, INK, halo=HILL)
 
     # Title block, compass and scale.
-    d.rounded_rectangle((24, 24, 420, 118), 12, fill=(255, 255, 255), outline=(190, 180, 160), width=2)
-    d.text((44, 30), "示范县便民服务地图", font=font(34, True), fill=INK)
-    d.text((46, 104), "示意图 · 不作为测绘依据", font=font(16), fill=INK_SOFT, anchor="ls")
-    cx, cy = 1130, 1480
-    d.ellipse((cx - 44, cy - 44, cx + 44, cy + 44), fill=(255, 255, 255), outline=(190, 180, 160), width=2)
-    d.polygon([(cx, cy - 36), (cx - 12, cy + 4), (cx + 12, cy + 4)], fill=(200, 70, 60))
-    d.polygon([(cx, cy + 36), (cx - 12, cy + 4), (cx + 12, cy + 4)], fill=(160, 150, 140))
-    d.text((cx, cy - 58), "北", font=font(22, True), fill=INK, anchor="mm")
-    d.rectangle((40, 1548, 240, 1560), fill=(255, 255, 255), outline=INK_SOFT, width=2)
-    d.rectangle((40, 1548, 140, 1560), fill=INK_SOFT)
-    d.text((40, 1540), "0", font=font(16), fill=INK_SOFT, anchor="ms")
-    d.text((240, 1540), "1 公里", font=font(16), fill=INK_SOFT, anchor="ms")
+    tf = font(L + 8, True)
+    tw = text_w(d, "示范县便民地图", tf)
+    d.rounded_rectangle((20, 20, 20 + tw + 40, 20 + L + 40), 12, fill=(255, 255, 255), outline=(190, 180, 160), width=2)
+    d.text((40, 20 + (L + 40) / 2), "示范县便民地图", font=tf, fill=INK, anchor="lm")
+    cx, cy = 1120, 1470
+    d.ellipse((cx - 50, cy - 50, cx + 50, cy + 50), fill=(255, 255, 255), outline=(190, 180, 160), width=2)
+    d.polygon([(cx, cy - 40), (cx - 14, cy + 4), (cx + 14, cy + 4)], fill=(200, 70, 60))
+    d.polygon([(cx, cy + 40), (cx - 14, cy + 4), (cx + 14, cy + 4)], fill=(160, 150, 140))
+    d.text((cx, cy - 82), "北", font=font(L, True), fill=INK, anchor="mm", stroke_width=4, stroke_fill=LAND)
+    d.rectangle((40, 1560, 240, 1574), fill=(255, 255, 255), outline=INK, width=2)
+    d.rectangle((40, 1560, 140, 1574), fill=INK)
+    d.text((140, 1546), "1公里", font=font(L), fill=INK, anchor="ms", stroke_width=4, stroke_fill=LAND)
     return img
 
 
@@ -340,6 +336,9 @@ def debug_places(base: Image.Image, out: Path) -> None:
 # ------------------------------------------------------------- floor plans
 
 HALL_W, HALL_H = 1200, 800
+# Smallest text on a plan: 28 px on the kiosk at its smallest scale
+# (about 0.8: 960 of 1200 px on the guide and hall pages).
+PLAN_LABEL = 36
 FLOOR = (246, 244, 238)
 WALL = (90, 98, 110)
 COUNTER = (52, 110, 170)
@@ -368,9 +367,9 @@ def draw_hall(hall: dict) -> Image.Image:
     for gx in (gap0, gap1):
         d.line((gx, HALL_H - m - 6, gx, HALL_H - m + 6), fill=WALL, width=6)
     # Entrance: label in the gap, arrow pointing into the hall.
-    centered(d, (HALL_W / 2, HALL_H - m - 26), "入口", font(24, True), WALL)
-    d.line((HALL_W / 2, HALL_H - m - 48, HALL_W / 2, HALL_H - m - 88), fill=WALL, width=6)
-    d.polygon([(HALL_W / 2, HALL_H - m - 106), (HALL_W / 2 - 14, HALL_H - m - 84), (HALL_W / 2 + 14, HALL_H - m - 84)], fill=WALL)
+    centered(d, (HALL_W / 2, HALL_H - m - 30), "入口", font(PLAN_LABEL, True), WALL)
+    d.line((HALL_W / 2, HALL_H - m - 56, HALL_W / 2, HALL_H - m - 92), fill=WALL, width=6)
+    d.polygon([(HALL_W / 2, HALL_H - m - 110), (HALL_W / 2 - 14, HALL_H - m - 88), (HALL_W / 2 + 14, HALL_H - m - 88)], fill=WALL)
 
     windows = hall["windows"]
     # Counter strips behind the windows (top wall and side walls).
@@ -381,71 +380,68 @@ def draw_hall(hall: dict) -> Image.Image:
     if any(w["x"] < 0.15 and w["y"] >= 0.25 for w in windows):
         d.rectangle((m + 5, m + 5, m + 30, HALL_H * 0.65), fill=COUNTER_LIGHT)
 
+    # Labels: the kiosk shows a plan at least PLAN_MIN_SCALE of its size
+    # (guide and hall pages, every mode), and no text a resident sees may
+    # be under 28 px there, so none is smaller than PLAN_LABEL. Window
+    # names are not drawn: the app puts each window's number on it and
+    # lists the names beside the plan.
+    L = PLAN_LABEL
     # 政务公开体验区 corner (bottom left) with the touch screen and bookcase.
     zx0, zy0, zx1, zy1 = m + 14, HALL_H * 0.66, HALL_W * 0.30, HALL_H - m - 14
     d.rounded_rectangle((zx0, zy0, zx1, zy1), 14, fill=ZONE_OPEN, outline=ZONE_OPEN_EDGE, width=4)
-    d.text((zx0 + 18, zy0 + 14), "政务公开体验区", font=font(26, True), fill=(170, 90, 20))
-    d.rounded_rectangle((zx0 + 20, zy0 + 62, zx0 + 110, zy0 + 132), 6, fill=(60, 70, 84))
-    d.rectangle((zx0 + 28, zy0 + 68, zx0 + 102, zy0 + 118), fill=(120, 190, 240))
-    d.text((zx0 + 65, zy0 + 148), "触控一体机", font=font(16), fill=(120, 80, 30), anchor="mm")
-    d.rectangle((zx0 + 140, zy0 + 66, zx1 - 20, zy0 + 86), fill=(190, 150, 110))
-    d.rectangle((zx0 + 140, zy0 + 96, zx1 - 20, zy0 + 116), fill=(190, 150, 110))
-    d.text(((zx0 + 140 + zx1 - 20) / 2, zy0 + 148), "政策书架 · 申请表", font=font(16), fill=(120, 80, 30), anchor="mm")
+    d.text(((zx0 + zx1) / 2, zy0 + 12), "政务公开体验区", font=font(L, True), fill=(150, 74, 10), anchor="mt")
+    d.rounded_rectangle((zx0 + 24, zy0 + 80, zx0 + 114, zy0 + 150), 6, fill=(60, 70, 84))
+    d.rectangle((zx0 + 32, zy0 + 86, zx0 + 106, zy0 + 136), fill=(120, 190, 240))
+    d.rectangle((zx0 + 150, zy0 + 84, zx1 - 24, zy0 + 104), fill=(190, 150, 110))
+    d.rectangle((zx0 + 150, zy0 + 116, zx1 - 24, zy0 + 136), fill=(190, 150, 110))
 
     # Self-service area (bottom right, left of any side windows).
     sx1 = HALL_W * 0.84 if any(w["x"] > 0.85 for w in windows) else HALL_W - m - 14
-    sx0 = sx1 - HALL_W * 0.17
-    sy0, sy1 = HALL_H * 0.74, HALL_H - m - 14
+    sx0 = sx1 - HALL_W * 0.19
+    sy0, sy1 = HALL_H * 0.72, HALL_H - m - 14
     d.rounded_rectangle((sx0, sy0, sx1, sy1), 14, fill=SELF, outline=SELF_EDGE, width=3)
-    d.text(((sx0 + sx1) / 2, sy0 + 30), "自助服务区", font=font(22, True), fill=(40, 120, 70), anchor="mm")
+    d.text(((sx0 + sx1) / 2, sy0 + 10), "自助服务区", font=font(L, True), fill=(30, 100, 55), anchor="mt")
     for i in range(3):
-        bx = sx0 + 28 + i * ((sx1 - sx0 - 56) / 3)
-        d.rounded_rectangle((bx, sy0 + 62, bx + 38, sy0 + 112), 5, fill=(90, 150, 110))
+        bx = sx0 + 34 + i * ((sx1 - sx0 - 68) / 3)
+        d.rounded_rectangle((bx, sy0 + 66, bx + 38, sy0 + 116), 5, fill=(90, 150, 110))
 
     # Waiting area: rows of seats in the middle.
     wx0, wx1 = HALL_W * 0.36, HALL_W * 0.74
-    wy0 = HALL_H * 0.40
-    d.text(((wx0 + wx1) / 2, wy0 - 26), "等候区", font=font(24, True), fill=(100, 110, 124), anchor="mm")
+    wy0 = HALL_H * 0.42
+    d.text(((wx0 + wx1) / 2, wy0 - 30), "等候区", font=font(L, True), fill=(70, 80, 94), anchor="mm")
     for r in range(3):
         for c in range(8):
             x = wx0 + c * (wx1 - wx0) / 8 + 6
-            y = wy0 + r * 58
-            d.rounded_rectangle((x, y, x + (wx1 - wx0) / 8 - 12, y + 34), 6, fill=SEAT)
+            y = wy0 + r * 52
+            d.rounded_rectangle((x, y, x + (wx1 - wx0) / 8 - 12, y + 30), 6, fill=SEAT)
     # Queue-ticket machine and guide desk near the entrance.
-    d.rounded_rectangle((HALL_W * 0.36, HALL_H * 0.78, HALL_W * 0.41, HALL_H * 0.86), 6, fill=(110, 120, 140))
-    d.text((HALL_W * 0.385, HALL_H * 0.875), "取号机", font=font(16), fill=WALL, anchor="mt")
-    d.rounded_rectangle((HALL_W * 0.555, HALL_H * 0.78, HALL_W * 0.645, HALL_H * 0.86), 10, fill=(236, 214, 170))
-    d.text((HALL_W * 0.60, HALL_H * 0.82), "导办台", font=font(16), fill=(120, 80, 30), anchor="mm")
+    d.rounded_rectangle((HALL_W * 0.33, HALL_H * 0.76, HALL_W * 0.37, HALL_H * 0.82), 6, fill=(110, 120, 140))
+    d.text((HALL_W * 0.35, HALL_H * 0.83), "取号机", font=font(L, True), fill=WALL, anchor="mt")
+    d.rounded_rectangle((HALL_W * 0.54, HALL_H * 0.76, HALL_W * 0.61, HALL_H * 0.82), 10, fill=(236, 214, 170))
+    d.text((HALL_W * 0.575, HALL_H * 0.83), "导办台", font=font(L, True), fill=(120, 80, 30), anchor="mt")
 
-    # Windows.
+    # Windows: counters only; the app draws the numbers.
     for w in windows:
         vertical = (w["x"] > 0.85 or w["x"] < 0.15) and w["y"] >= 0.25
         x0, y0, x1, y1 = window_box(w["x"], w["y"], vertical)
         d.rounded_rectangle((x0, y0, x1, y1), 10, fill=COUNTER, outline=(30, 70, 120), width=3)
-        d.text(((x0 + x1) / 2, y0 + 24), f"{w['number']}号", font=font(26, True), fill=(255, 255, 255), anchor="mm")
-        name = w["name"].removesuffix("窗口")
-        f = font(16)
-        lines = balanced(d, name, f, int(x1 - x0 - 12))
-        if len(lines) > 2:
-            f = font(14)
-            lines = balanced(d, name, f, int(x1 - x0 - 10))
-        ly = y0 + 56 + (0 if len(lines) > 1 else 8)
-        for i, line in enumerate(lines[:3]):
-            d.text(((x0 + x1) / 2, ly + i * (f.size + 3)), line, font=f, fill=(235, 244, 255), anchor="mm")
 
     # Title.
-    title = hall["name"] + "  大厅平面示意图"
-    tw = text_w(d, title, font(26, True))
-    ty = HALL_H * 0.30
-    d.rounded_rectangle((HALL_W * 0.55 - tw / 2 - 18, ty - 24, HALL_W * 0.55 + tw / 2 + 18, ty + 24), 10,
+    title = hall["name"] + " 平面示意图"
+    tf = font(L, True)
+    tw = text_w(d, title, tf)
+    ty = HALL_H * 0.31
+    d.rounded_rectangle((HALL_W * 0.55 - tw / 2 - 18, ty - L / 2 - 12, HALL_W * 0.55 + tw / 2 + 18, ty + L / 2 + 12), 10,
                         fill=(255, 255, 255), outline=(200, 200, 200), width=2)
-    centered(d, (HALL_W * 0.55, ty), title, font(26, True), WALL)
+    centered(d, (HALL_W * 0.55, ty), title, tf, WALL)
     return img
 
 
 # ------------------------------------------------------------ infographics
 
-IG_W, IG_H = 1080, 1350
+IG_W = 1080
+# Smallest text on an infographic (see draw_infographic).
+IG_TEXT = 32
 
 # image file -> (theme colour, kicker, title, subtitle, [(step title, step text)], footer)
 INFOGRAPHICS = {
@@ -518,63 +514,64 @@ def lighten(c, t):
 
 
 def draw_infographic(theme, kicker, title, subtitle, steps, footer) -> Image.Image:
-    img = Image.new("RGB", (IG_W, IG_H), lighten(theme, 0.92))
+    # No text under IG_TEXT: the kiosk shows these about 0.9 of their size
+    # (970 of 1080 px), and nothing a resident reads may be under 28 px.
+    # Boxes grow with their text, and the image with its boxes.
+    probe = ImageDraw.Draw(Image.new("RGB", (10, 10)))
+    hf, bf = font(IG_TEXT + 8, True), font(IG_TEXT)
+    x0, x1 = 60, IG_W - 60
+    tx = x0 + 140
+    width = x1 - tx - 30
+    lh = bf.size + 12
+    wrapped = [wrap(probe, body, bf, width) for _, body in steps]
+    heights = [max(150, 40 + hf.size + 14 + len(lines) * lh) for lines in wrapped]
+    gap = 26
+    top = 350
+    height = top + sum(heights) + gap * (len(steps) - 1) + 40 + 110
+    img = Image.new("RGB", (IG_W, height), lighten(theme, 0.92))
     d = ImageDraw.Draw(img)
     # Header band.
     d.rectangle((0, 0, IG_W, 300), fill=theme)
     for i in range(6):  # soft decorative circles
         r = 60 + i * 28
         d.ellipse((IG_W - 140 - r, 40 - r, IG_W - 140 + r, 40 + r), outline=lighten(theme, 0.18 + i * 0.04), width=3)
-    kf = font(28, True)
+    kf = font(IG_TEXT, True)
     kw = text_w(d, kicker, kf)
-    d.rounded_rectangle((60, 52, 60 + kw + 40, 100), 24, fill=(255, 255, 255))
-    d.text((80, 76), kicker, font=kf, fill=theme, anchor="lm")
+    d.rounded_rectangle((60, 40, 60 + kw + 40, 40 + IG_TEXT + 22), 24, fill=(255, 255, 255))
+    d.text((80, 40 + (IG_TEXT + 22) / 2), kicker, font=kf, fill=theme, anchor="lm")
     tf = font(64, True)
     while text_w(d, title, tf) > IG_W - 120 and tf.size > 40:
         tf = font(tf.size - 4, True)
-    d.text((60, 170), title, font=tf, fill=(255, 255, 255), anchor="lm")
-    sf = font(26)
+    d.text((60, 150), title, font=tf, fill=(255, 255, 255), anchor="lm")
+    sf = font(IG_TEXT)
     sub_lines = wrap(d, subtitle, sf, IG_W - 120)
     for i, line in enumerate(sub_lines[:2]):
-        d.text((60, 236 + i * 34), line, font=sf, fill=lighten(theme, 0.75), anchor="lm")
+        d.text((60, 216 + i * (IG_TEXT + 8)), line, font=sf, fill=(255, 255, 255), anchor="lm")
 
     # Steps.
-    n = len(steps)
-    top, bottom = 350, IG_H - 130
-    gap = 26
-    box_h = min(190, (bottom - top - gap * (n - 1)) / n)
-    block_h = n * box_h + (n - 1) * gap
-    y = top + (bottom - top - block_h) / 2
-    hf, bf = font(36, True), font(28)
-    for i, (head, body) in enumerate(steps, 1):
-        x0, x1 = 60, IG_W - 60
+    y = top
+    for i, ((head, _), lines, box_h) in enumerate(zip(steps, wrapped, heights), 1):
         d.rounded_rectangle((x0 + 6, y + 8, x1 + 6, y + box_h + 8), 22, fill=lighten(theme, 0.78))
         d.rounded_rectangle((x0, y, x1, y + box_h), 22, fill=(255, 255, 255), outline=lighten(theme, 0.55), width=3)
         cx, cy = x0 + 70, y + box_h / 2
         d.ellipse((cx - 42, cy - 42, cx + 42, cy + 42), fill=theme)
         d.text((cx, cy), str(i), font=font(44, True), fill=(255, 255, 255), anchor="mm")
-        tx = x0 + 140
-        width = x1 - tx - 30
-        lines = wrap(d, body, bf, width)
-        f_body = bf
-        if len(lines) > 3:
-            f_body = font(24)
-            lines = wrap(d, body, f_body, width)
-        lh = f_body.size + 10
-        total = 46 + len(lines) * lh
+        total = hf.size + 14 + len(lines) * lh
         ty = y + (box_h - total) / 2
         d.text((tx, ty), head, font=hf, fill=theme, anchor="lt")
         for j, line in enumerate(lines):
-            d.text((tx, ty + 52 + j * lh), line, font=f_body, fill=(70, 70, 70), anchor="lt")
-        if i < n:  # arrow to the next box
-            ax = cx
-            d.polygon([(ax - 12, y + box_h + 4), (ax + 12, y + box_h + 4), (ax, y + box_h + gap - 2)], fill=theme)
+            d.text((tx, ty + hf.size + 14 + j * lh), line, font=bf, fill=(50, 50, 50), anchor="lt")
+        if i < len(steps):  # arrow to the next box
+            d.polygon([(cx - 12, y + box_h + 4), (cx + 12, y + box_h + 4), (cx, y + box_h + gap - 2)], fill=theme)
         y += box_h + gap
 
     # Footer.
-    d.rectangle((0, IG_H - 96, IG_W, IG_H), fill=lighten(theme, 0.82))
-    d.text((60, IG_H - 48), footer, font=font(26, True), fill=theme, anchor="lm")
-    d.text((IG_W - 60, IG_H - 48), "示范县政务公开", font=font(24), fill=lighten(theme, 0.25), anchor="rm")
+    d.rectangle((0, height - 96, IG_W, height), fill=lighten(theme, 0.82))
+    ff = font(IG_TEXT, True)
+    d.text((60, height - 48), footer, font=ff, fill=theme, anchor="lm")
+    # The site's name on the right when the footer leaves room for it.
+    if text_w(d, footer, ff) <= IG_W - 120 - text_w(d, "示范县政务公开", font(IG_TEXT)) - 40:
+        d.text((IG_W - 60, height - 48), "示范县政务公开", font=font(IG_TEXT), fill=lighten(theme, 0.1), anchor="rm")
     return img
 
 
