@@ -66,9 +66,13 @@ pub fn setup(win: &MainWindow, ctx: &Rc<AppContext>) {
     nav.on_toggle_big_text({
         let h = h.clone();
         move || {
-            h.run(|win, _| {
+            h.run(|win, ctx| {
                 let t = win.global::<Theme>();
                 t.set_big_text(!t.get_big_text());
+                // Map dots grow with the text: place them again.
+                if ctx.nav.borrow().current() == Route::Map {
+                    pages::map::relayout(win, ctx);
+                }
             })
         }
     });

@@ -108,7 +108,12 @@ pub const QR_ONLINE: &str = "扫码网上办理";
 pub const QR_DECLARE: &str = "扫码网上申报";
 pub const QR_COMMENT: &str = "扫码提交意见";
 pub const QR_VIDEO: &str = "扫码观看视频解读";
-pub const QR_NAVIGATE: &str = "扫码手机导航";
+/// The map card's code when the place has coordinates: it opens the place
+/// in a phone's map app (Amap), which navigates there.
+pub const QR_NAVIGATE: &str = "扫码用手机地图导航";
+/// The map card's code when the place has no coordinates: it opens the
+/// place's page on the county site, which gives the address, not a route.
+pub const QR_PLACE_PAGE: &str = "扫码在手机上查看地址和电话";
 pub const QR_APPLY: &str = "扫码填写申请表";
 
 // Search.
@@ -172,6 +177,10 @@ pub const INCOME_TOTAL: &str = "收入合计";
 pub const EXPENSE_TOTAL: &str = "支出合计";
 pub const BALANCE: &str = "收支相抵";
 pub const VILLAGE_NONE: &str = "暂无村务公开内容。";
+/// 数据截至2021年12月 (the end of the newest period with figures).
+pub fn data_as_of(year: i32, month: u32) -> String {
+    format!("数据截至{year}年{month}月")
+}
 pub const SUBTOTAL: &str = "小计";
 
 // Staff.

@@ -149,6 +149,8 @@ pub fn show(win: &MainWindow, ctx: &Rc<AppContext>, g: &Guide) -> Result<(), Sto
                 label: w.number.as_str().into(),
                 x: w.x,
                 y: w.y,
+                ax: w.x,
+                ay: w.y,
                 tone: 4,
                 selected: true,
             })

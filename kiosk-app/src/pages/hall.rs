@@ -95,14 +95,19 @@ fn render(win: &MainWindow, ctx: &AppContext) -> Result<(), StoreError> {
             a.set_plan_missing(zh::image_missing("floor_plan").into());
         }
     }
+    let anchors: Vec<(f32, f32)> = hall.windows.iter().map(|w| (w.x, w.y)).collect();
+    let dots = super::map::place_dots(&anchors, &super::map::PLAN_LAYOUT, &[]);
     a.set_markers(model(
         hall.windows
             .iter()
-            .map(|w| Marker {
+            .zip(dots)
+            .map(|(w, (x, y))| Marker {
                 id: w.number.as_str().into(),
                 label: w.number.as_str().into(),
-                x: w.x,
-                y: w.y,
+                x,
+                y,
+                ax: w.x,
+                ay: w.y,
                 tone: 4,
                 selected: st.window.as_deref() == Some(w.number.as_str()),
             })

@@ -23,7 +23,15 @@ pub fn setup(win: &MainWindow, ctx: &Rc<AppContext>) {
             })
         }
     });
-    a.on_open_notice(move |r| h.run(|win, ctx| app::go(win, ctx, Route::Item(r.id.to_string()))));
+    a.on_open_notice({
+        let h = h.clone();
+        move |r| h.run(|win, ctx| app::go(win, ctx, Route::Item(r.id.to_string())))
+    });
+    // A notice band on the attract screen: the notice over the home page
+    // (Navigator::push puts home under it), so 返回 leads home.
+    win.global::<AttractAdapter>().on_open_notice(move |r| {
+        h.run(|win, ctx| app::go(win, ctx, Route::Item(r.id.to_string())))
+    });
 }
 
 fn hall_notices(ctx: &AppContext) -> Result<Vec<kiosk_content::store::ItemSummary>, StoreError> {
@@ -45,9 +53,12 @@ pub fn show(win: &MainWindow, ctx: &Rc<AppContext>) -> Result<(), StoreError> {
 
 pub fn show_attract(win: &MainWindow, ctx: &Rc<AppContext>) -> Result<(), StoreError> {
     let notices = hall_notices(ctx)?;
-    let titles: Vec<String> = notices.iter().take(2).map(|n| n.title.clone()).collect();
-    win.global::<AttractAdapter>()
-        .set_notices(super::strings(&titles));
+    let rows = notices
+        .iter()
+        .take(2)
+        .map(|n| summary_row(ctx, n))
+        .collect();
+    win.global::<AttractAdapter>().set_notices(model(rows));
     show_page(win, PageId::Attract, "");
     Ok(())
 }

@@ -17,6 +17,17 @@ use crate::{Chip, FilterGroup, ListAdapter, MainWindow, PageId};
 
 const PAGE: usize = 30;
 
+/// Rows shown before 显示更多. A county's guides (matters) number tens to
+/// a few hundred: one list to swipe through, or page with the scroll bar,
+/// costs a resident no tap; policies and notices grow to thousands, so
+/// they come 30 at a time.
+fn page(kind: ListKind) -> usize {
+    match kind {
+        ListKind::Guide => 300,
+        _ => PAGE,
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum FilterValue {
     All,
@@ -181,7 +192,7 @@ pub fn setup(win: &MainWindow, ctx: &Rc<AppContext>) {
                     {
                         f.selected = c;
                     }
-                    st.limit = PAGE;
+                    st.limit = st.kind.map_or(PAGE, page);
                 }
                 win.global::<ListAdapter>().set_open_filter(-1);
                 if let Err(e) = render(win, ctx) {
@@ -194,7 +205,9 @@ pub fn setup(win: &MainWindow, ctx: &Rc<AppContext>) {
         let h = h.clone();
         move || {
             h.run(|win, ctx| {
-                ctx.list.borrow_mut().limit += PAGE;
+                let mut st = ctx.list.borrow_mut();
+                st.limit += st.kind.map_or(PAGE, page);
+                drop(st);
                 if let Err(e) = render(win, ctx) {
                     app::content_error(win, &e);
                 }
@@ -211,7 +224,7 @@ pub fn show(win: &MainWindow, ctx: &Rc<AppContext>, kind: ListKind) -> Result<()
         *ctx.list.borrow_mut() = ListState {
             kind: Some(kind),
             filters,
-            limit: PAGE,
+            limit: page(kind),
         };
         win.global::<ListAdapter>().set_open_filter(-1);
     }

@@ -3,6 +3,7 @@
 
 use std::rc::Rc;
 
+use chrono::Datelike;
 use kiosk_content::{Item, ItemKind, StoreError, Village};
 use slint::{ComponentHandle, SharedString};
 
@@ -84,6 +85,54 @@ fn villages(ctx: &AppContext) -> Result<Vec<Village>, StoreError> {
     Ok(out)
 }
 
+/// Village figures are published every quarter (finance) or month
+/// (assistance lists); newest figures more than two quarters old are
+/// marked as not recent.
+pub const RECENT_MONTHS: i32 = 6;
+
+/// The last month a period covers: `2021年第4季度` → (2021, 12),
+/// `2021-06` → (2021, 6), `2021年6月` → (2021, 6), `2021年` → (2021, 12).
+pub fn period_end(period: &str) -> Option<(i32, u32)> {
+    let digits: String = period.chars().take_while(char::is_ascii_digit).collect();
+    let year: i32 = digits.parse().ok().filter(|y| (1900..=2200).contains(y))?;
+    let rest = period[digits.len()..].trim_start_matches(['年', '-', '/', '.']);
+    if let Some(q) = rest.strip_prefix('第').and_then(|r| r.strip_suffix("季度")) {
+        let q: u32 = match q {
+            "1" | "一" => 1,
+            "2" | "二" => 2,
+            "3" | "三" => 3,
+            "4" | "四" => 4,
+            _ => return None,
+        };
+        return Some((year, q * 3));
+    }
+    let month_digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    if month_digits.is_empty() {
+        return match rest {
+            "" => Some((year, 12)),
+            "上半年" => Some((year, 6)),
+            "下半年" => Some((year, 12)),
+            _ => None,
+        };
+    }
+    let month: u32 = month_digits.parse().ok().filter(|m| (1..=12).contains(m))?;
+    Some((year, month))
+}
+
+/// The newest month any of the village's figures cover.
+fn newest_month(v: &Village) -> Option<(i32, u32)> {
+    v.finance
+        .iter()
+        .map(|r| r.period.as_str())
+        .chain(v.assistance.iter().map(|r| r.month.as_str()))
+        .filter_map(period_end)
+        .max()
+}
+
+fn months_between(from: (i32, u32), to: (i32, u32)) -> i32 {
+    (to.0 - from.0) * 12 + to.1 as i32 - from.1 as i32
+}
+
 fn cells(v: Vec<String>) -> slint::ModelRc<SharedString> {
     model(v.into_iter().map(SharedString::from).collect())
 }
@@ -131,6 +180,19 @@ fn render(win: &MainWindow, ctx: &AppContext) -> Result<(), StoreError> {
         (zh::TOWNSHIP, v.township.clone()),
         (zh::TEL, v.phone.clone().unwrap_or_default()),
     ]));
+    match newest_month(v) {
+        Some((year, month)) => {
+            a.set_as_of(zh::data_as_of(year, month).into());
+            let today = ctx.now().date();
+            a.set_stale(
+                months_between((year, month), (today.year(), today.month())) > RECENT_MONTHS,
+            );
+        }
+        None => {
+            a.set_as_of("".into());
+            a.set_stale(false);
+        }
+    }
     a.set_tab(st.tab);
     // Periods, newest first.
     let mut periods: Vec<String> = if st.tab == 0 {

@@ -113,18 +113,31 @@ fn a_map_place_card_shows_hours_phone_and_a_qr_to_navigate() {
         facts.iter().any(|f| f.value == p.phone.as_str()),
         "{facts:?}"
     );
-    let expected = kiosk_app::pages::map::navigation_url(&k.ctx, &p);
+    // Every demo place has coordinates: the code, read from the screen's
+    // pixels, is Amap's marker link with the place's longitude, latitude
+    // and name (GCJ-02), which a phone opens in its map app to navigate.
+    let (lon, lat) = (p.lon.expect("longitude"), p.lat.expect("latitude"));
+    let expected = format!(
+        "https://uri.amap.com/marker?position={lon:.6},{lat:.6}&name={}&coordinate=gaode&callnative=1",
+        kiosk_app::text::url_encode(&p.meta.title)
+    );
     assert_eq!(k.visible_qr_codes(), vec![expected.clone()]);
     assert_eq!(a.get_sel_qr_url(), expected);
-    // A place with coordinates navigates with a map app.
-    let mut located = p.clone();
-    located.lon = Some(116.1);
-    located.lat = Some(36.2);
-    let url = kiosk_app::pages::map::navigation_url(&k.ctx, &located);
-    assert!(
-        url.starts_with("https://uri.amap.com/marker?position=116.100000,36.200000"),
-        "{url}"
+    assert_eq!(a.get_sel_qr_caption(), kiosk_app::strings::QR_NAVIGATE);
+    // A place without coordinates: the code opens its page, and the
+    // caption says so rather than promising navigation.
+    let mut unlocated = p.clone();
+    unlocated.lon = None;
+    unlocated.lat = None;
+    assert_eq!(
+        kiosk_app::pages::map::navigation_url(&k.ctx, &unlocated),
+        item_url(&k, &p.meta.id)
     );
+    assert_eq!(
+        kiosk_app::pages::map::qr_caption(&unlocated),
+        kiosk_app::strings::QR_PLACE_PAGE
+    );
+    assert!(!kiosk_app::strings::QR_PLACE_PAGE.contains("导航"));
     k.tap("关闭");
     assert!(!a.get_has_selection());
 }
