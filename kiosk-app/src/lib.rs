@@ -35,6 +35,7 @@ pub mod qr;
 pub mod scenes;
 pub mod screenshot;
 pub mod search_cli;
+pub mod search_cli;
 pub mod strings;
 pub mod text;
 

@@ -63,6 +63,21 @@ enum Command {
     /// Read a staff PIN from stdin and print its argon2 hash for the config
     /// (`staff_pin_hash`).
     HashPin,
+    /// Print what the kiosk's search page shows for QUERY, in display order:
+    /// one line per result (kind, item id, title), or a JSON array with
+    /// --json. For content officers checking synonyms.csv. With no exact
+    /// match, a note with the enquiry phone goes to stderr.
+    Search(SearchArgs),
+}
+
+#[derive(Args)]
+struct SearchArgs {
+    /// Print a JSON array of {"kind", "id", "title"} objects.
+    #[arg(long)]
+    json: bool,
+    /// What a resident would type or write, e.g. 高龄补贴怎么领.
+    #[arg(required = true, num_args = 1..)]
+    query: Vec<String>,
 }
 
 #[derive(Args)]
@@ -129,6 +144,7 @@ fn main() -> ExitCode {
         None => run(&cli.source, cli.window, cli.big_text, cli.high_contrast),
         Some(Command::Screenshot(args)) => shoot(&cli.source, args),
         Some(Command::HashPin) => hash_pin(),
+        Some(Command::Search(args)) => search(&cli.source, args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -137,6 +153,20 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+fn search(source: &Source, args: &SearchArgs) -> Result<()> {
+    let config = load_config(source)?;
+    let (reader, _, _demo_dir) = open_content(source)?;
+    let hall = Some(config.hall.as_str()).filter(|h| !h.is_empty());
+    kiosk_app::search_cli::run(
+        &reader,
+        hall,
+        &args.query.join(" "),
+        args.json,
+        &mut std::io::stdout().lock(),
+        &mut std::io::stderr().lock(),
+    )
 }
 
 fn load_config(source: &Source) -> Result<AppConfig> {
@@ -239,14 +269,9 @@ fn wait_for_content(dir: &Path, config: AppConfig, reason: &str) -> Result<()> {
     let nav = win.global::<Nav>();
     nav.set_site_title(kiosk_app::strings::NO_CONTENT.into());
     nav.set_hall_name(kiosk_app::strings::NO_CONTENT_HINT.into());
-    // The reason in a notice band with no notice behind it (no id): shown,
-    // not tappable.
     win.global::<AttractAdapter>()
         .set_notices(slint::ModelRc::new(slint::VecModel::from(vec![
-            kiosk_app::Row {
-                title: reason.into(),
-                ..Default::default()
-            },
+            slint::SharedString::from(reason),
         ])));
     // systemd: up (showing the message) and alive while it waits.
     let watchdog = Rc::new(std::cell::RefCell::new(
