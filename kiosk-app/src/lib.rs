@@ -35,7 +35,6 @@ pub mod qr;
 pub mod scenes;
 pub mod screenshot;
 pub mod search_cli;
-pub mod search_cli;
 pub mod strings;
 pub mod text;
 
