@@ -1125,6 +1125,37 @@ mod tests {
     }
 
     #[test]
+    fn a_clock_behind_what_was_seen_or_far_ahead_of_it_is_named() {
+        let seen = crate::state::build_time() + chrono::Duration::days(30);
+        let st = SyncState {
+            trusted_time_floor: Some(seen),
+            ..SyncState::default()
+        };
+        let behind = clock_problem(&st, DateTime::UNIX_EPOCH).expect("behind");
+        assert!(behind.contains("1970-01-01") && behind.contains("behind"));
+        assert_eq!(clock_problem(&st, seen + chrono::Duration::days(400)), None);
+        let expired = SyncState {
+            last_error: Some("https://x/: timestamp.json: expired at 2027-01-01".into()),
+            ..st
+        };
+        let ahead = clock_problem(&expired, seen + chrono::Duration::days(400)).expect("ahead");
+        assert!(ahead.contains("ahead"), "{ahead}");
+        assert_eq!(
+            clock_problem(&expired, seen + chrono::Duration::days(2)),
+            None
+        );
+    }
+
+    #[test]
+    fn a_servers_retry_after_is_waited_for_but_capped() {
+        let c = cfg();
+        assert_eq!(delay_after(&c, 1, Some(600), 0.0).as_secs(), 600);
+        assert_eq!(delay_after(&c, 1, Some(1), 1.0).as_secs(), 30);
+        assert_eq!(delay_after(&c, 1, Some(99_999), 1.0).as_secs(), 3600);
+        assert_eq!(delay_after(&c, 1, None, 1.0).as_secs(), 30);
+    }
+
+    #[test]
     fn repo_urls_are_checked() {
         assert!(check_repo_url("https://zwgk.shifanxian.example/kiosk-repo/").is_ok());
         assert!(check_repo_url("http://10.0.0.2:8080/").is_ok());

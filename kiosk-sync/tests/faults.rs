@@ -33,6 +33,10 @@ enum Behaviour {
     Silent,
     /// Answers 200 with `Content-Length: len`, then one byte every `every`.
     Drip { len: u64, every: Duration },
+    /// Answers `head` (status line and headers, without the blank line),
+    /// then `body` bytes of valid JSON (`[1,1,1,...`; `u64::MAX`: endless),
+    /// then closes.
+    Canned { head: &'static str, body: u64 },
 }
 
 /// A hostile HTTP server on 127.0.0.1. Its accept loop ends when dropped
@@ -98,6 +102,25 @@ fn serve_hostile(mut s: TcpStream, b: Behaviour, stop: &AtomicBool, body: &Atomi
         Behaviour::Silent => {
             while !stop.load(Ordering::SeqCst) && Instant::now() < until {
                 std::thread::sleep(Duration::from_millis(20));
+            }
+        }
+        Behaviour::Canned { head, body: n } => {
+            if s.write_all(format!("{head}\r\n\r\n").as_bytes()).is_err() {
+                return;
+            }
+            let mut sent = 0u64;
+            let chunk = [b'1', b','].repeat(8 * 1024);
+            if n > 0 && s.write_all(b"[").is_ok() {
+                // Bounded: at most 64 MiB even when "endless".
+                let n = n.min(64 << 20);
+                while sent < n && !stop.load(Ordering::SeqCst) {
+                    let k = (n - sent).min(chunk.len() as u64) as usize;
+                    if s.write_all(&chunk[..k]).is_err() {
+                        return;
+                    }
+                    sent += k as u64;
+                    body.fetch_add(k as u64, Ordering::SeqCst);
+                }
             }
         }
         Behaviour::Drip { len, every } => {
@@ -756,4 +779,200 @@ fn kill_9_at_random_points_of_download_and_apply_leaves_the_old_or_the_new_conte
     eprintln!(
         "power-cut trials: {killed} killed mid-pull, {finished} finished before the kill; 0 failures"
     );
+}
+
+/// `kiosk-sync ARGS` under `faketime TIME` (LD_PRELOAD: the binary is
+/// dynamically linked against glibc, see NOTES); exit code and stdout.
+fn at_time(time: &str, args: &[&std::ffi::OsStr]) -> (Option<i32>, String, String) {
+    let out = Command::new("faketime")
+        .arg(time)
+        .arg(env!("CARGO_BIN_EXE_kiosk-sync"))
+        .args(args)
+        .env("KIOSK_SYNC_LOG", "warn")
+        .stdin(Stdio::null())
+        .output()
+        .expect("faketime (deploy/dev/install-deps.sh installs it)");
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn a_clock_in_1970_or_2099_keeps_the_content_and_the_status_says_what_is_wrong() {
+    let repo = Repo::new();
+    repo.publish(0);
+    let server = Server::start(&repo.dir);
+    let data = tempfile::tempdir().expect("tempdir");
+    let d = data.path();
+    pull_from(d, &server, &repo).expect("first pull, right clock");
+    let shown = ContentReader::open(d).expect("reader").generation().clone();
+    let url = server.url();
+    let pull = |time: &str| {
+        at_time(
+            time,
+            &[
+                "pull".as_ref(),
+                "--repo-url".as_ref(),
+                url.as_ref(),
+                "--data-dir".as_ref(),
+                d.as_os_str(),
+            ],
+        )
+    };
+    let status = |time: &str| {
+        let (code, out, err) = at_time(
+            time,
+            &[
+                "status".as_ref(),
+                "--data-dir".as_ref(),
+                d.as_os_str(),
+                "--json".as_ref(),
+            ],
+        );
+        assert_eq!(code, Some(0), "{err}");
+        serde_json::from_str::<kiosk_content::control::SyncStatus>(&out).expect("status json")
+    };
+
+    // 1970: expiry is judged at the floor, so the current repository is
+    // still accepted; the status says the clock is behind.
+    let (code, _, err) = pull("1970-01-02 00:00:00");
+    assert_eq!(code, Some(0), "a current repository is fine at 1970: {err}");
+    let s = status("1970-01-02 00:00:00");
+    let clock = s.clock_problem.expect("the clock is behind");
+    assert!(
+        clock.contains("1970-01-02") && clock.contains("behind"),
+        "{clock}"
+    );
+
+    // 2099: every signature looks expired; the update fails, the content
+    // stays, and the status says the clock is probably ahead.
+    let (code, _, err) = pull("2099-06-01 00:00:00");
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("expired"), "{err}");
+    assert_eq!(
+        ContentReader::open(d).expect("reader").generation(),
+        &shown,
+        "content stays on screen"
+    );
+    let s = status("2099-06-01 00:00:00");
+    let clock = s.clock_problem.expect("the clock is ahead");
+    assert!(
+        clock.contains("2099-06-01") && clock.contains("ahead"),
+        "{clock}"
+    );
+
+    // Set back to the right time: the next pull works and nothing is said.
+    pull_from(d, &server, &repo).expect("right clock again");
+    let s = kiosk_sync::daemon::collect_status(d, None, false);
+    assert_eq!(s.clock_problem, None, "{s:?}");
+    assert_eq!(s.last_error, None);
+}
+
+#[test]
+fn each_hostile_answer_ends_in_a_clear_status_and_a_later_good_pull_succeeds() {
+    let repo = Repo::new();
+    repo.publish(0);
+    let good = Server::start(&repo.dir);
+    let cases: [(&str, Behaviour, &[&str]); 8] = [
+        (
+            "503 with Retry-After",
+            Behaviour::Canned {
+                head: "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 120\r\nContent-Length: 0",
+                body: 0,
+            },
+            &["HTTP 503", "retry after 120 s"],
+        ),
+        (
+            "429 with Retry-After",
+            Behaviour::Canned {
+                head: "HTTP/1.1 429 Too Many Requests\r\nRetry-After: 30\r\nContent-Length: 0",
+                body: 0,
+            },
+            &["HTTP 429", "retry after 30 s"],
+        ),
+        (
+            "500",
+            Behaviour::Canned {
+                head: "HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0",
+                body: 0,
+            },
+            &["HTTP 500"],
+        ),
+        (
+            "redirect to another host and scheme",
+            Behaviour::Canned {
+                head: "HTTP/1.1 302 Found\r\nLocation: https://evil.example/metadata/2.root.json\r\nContent-Length: 0",
+                body: 0,
+            },
+            &["redirects", "evil.example"],
+        ),
+        (
+            "endless body",
+            Behaviour::Canned {
+                head: "HTTP/1.1 200 OK",
+                body: u64::MAX,
+            },
+            &["more than", "download stopped"],
+        ),
+        (
+            "valid JSON, gigabytes long (declared)",
+            Behaviour::Canned {
+                head: "HTTP/1.1 200 OK\r\nContent-Length: 4000000000",
+                body: 1 << 20,
+            },
+            &["more than", "download stopped"],
+        ),
+        (
+            "Content-Length smaller than the body",
+            Behaviour::Canned {
+                head: "HTTP/1.1 200 OK\r\nContent-Length: 9000",
+                body: 20_000,
+            },
+            &["not valid JSON"],
+        ),
+        (
+            "Content-Length larger than the body (truncated)",
+            Behaviour::Canned {
+                head: "HTTP/1.1 200 OK\r\nContent-Length: 9000",
+                body: 100,
+            },
+            &["check the network"],
+        ),
+    ];
+    for (what, b, expect) in cases {
+        let server = Hostile::start(b);
+        let data = tempfile::tempdir().expect("tempdir");
+        let d = data.path();
+        let opts = PullOptions {
+            slow: tight(),
+            ..PullOptions::default()
+        };
+        let err = pull_with(
+            d,
+            &Source::Http(server.url()),
+            Some(&repo.root_json()),
+            &SystemClock,
+            &mut StoreApplier::new(d),
+            &opts,
+        )
+        .expect_err(what);
+        let status = kiosk_sync::daemon::collect_status(d, None, false);
+        let recorded = status.last_error.unwrap_or_default();
+        for e in expect {
+            assert!(recorded.contains(e), "{what}: {e:?} not in {recorded}");
+        }
+        if what.contains("Retry-After") {
+            assert!(err.retry_after().is_some(), "{what}: {err}");
+        }
+        assert!(
+            server.connections() <= 10,
+            "{what}: {} connections",
+            server.connections()
+        );
+        // The same kiosk then pulls from a good server.
+        pull_from(d, &good, &repo).unwrap_or_else(|e| panic!("{what}: good pull after: {e}"));
+        assert!(ContentReader::open(d).is_ok(), "{what}");
+    }
 }
