@@ -13,6 +13,7 @@ packages=(
   faketime             # clock-skew tests of kiosk-sync
   nginx                # deploy test: a real nginx serving a repository
   systemd              # systemd-analyze verify for the units
+  libzinnia-dev tegaki-zinnia-simplified-chinese  # handwriting: Zinnia (kiosk-handwriting loads libzinnia.so.0) and its zh_CN model
 )
 
 missing=()
