@@ -118,6 +118,11 @@ done
 # blockdev, mountpoint for USB import; fonts: the app embeds its UI font,
 # but fontconfig panics with a configuration and no font at all.
 depends="$depends, systemd (>= 247), udev, util-linux, mount, fonts-dejavu-core"
+# Handwriting: kiosk-app loads libzinnia.so.0 at run time (so it is not in
+# NEEDED above; without it the kiosk still starts, pinyin only) and reads
+# the zh_CN model (arch all). bookworm names the library libzinnia0,
+# trixie libzinnia0v5.
+depends="$depends, libzinnia0 | libzinnia0v5, tegaki-zinnia-simplified-chinese"
 
 installed_kb="$(du -sk --exclude=DEBIAN "$stage" | cut -f1)"
 cat > "$stage/DEBIAN/control" <<CONTROL
