@@ -9,6 +9,8 @@
 #      check `dpkg-deb --contents` against the list in deploy/README.md
 #   4. `systemd-analyze verify` the units against the unpacked package, and
 #      their `systemd-analyze security` scores against deploy/README.md
+#   5. the firmware image recipe, quickly (deploy/image/check-recipe.sh; the
+#      image build and boot test are separate: deploy/README.md section 6)
 # The nginx repository test is a cargo test (tests/tests/deploy_nginx.rs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -73,5 +75,8 @@ bash deploy/ci/check-deb-contents.sh "${debs[@]}"
 
 step "systemd units: verify and security, against the unpacked arm64 package"
 bash deploy/ci/verify-units.sh "${debs[0]}"
+
+step "firmware image recipe (deploy/image/check-recipe.sh: packages resolve, kiosk.toml.example passes kiosk-config)"
+bash deploy/image/check-recipe.sh "$x86"
 
 step "deploy checks passed"
