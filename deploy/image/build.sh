@@ -172,11 +172,11 @@ cat >"$r/etc/fstab" <<FSTAB
 PARTUUID=$roota_uuid  /  ext4  ro,noatime  0  1
 PARTUUID=$esp_uuid  /boot/efi  vfat  ro,nofail,noauto,x-systemd.automount,umask=0077  0  0
 # kiosk.toml, root.json, initial-content/: read at boot, never written.
-PARTUUID=$conf_uuid  /boot/kiosk  vfat  ro,nofail,nosuid,nodev,noexec,fmask=0133,dmask=0022,x-systemd.device-timeout=20s  0  2
+PARTUUID=$conf_uuid  /boot/kiosk  vfat  ro,nofail,nosuid,nodev,noexec,fmask=0133,dmask=0022,x-systemd.device-timeout=90s  0  2
 # Content store and app state. SD cards: no atime writes, journal commits
 # every 60 s (kiosk-sync makes its own files durable with fsync), remount
 # read-only on errors rather than spread damage.
-PARTUUID=$data_uuid  /srv/kiosk-data  ext4  noatime,commit=60,errors=remount-ro,nofail,x-systemd.device-timeout=20s  0  2
+PARTUUID=$data_uuid  /srv/kiosk-data  ext4  noatime,commit=60,errors=remount-ro,nofail,x-systemd.device-timeout=90s  0  2
 /srv/kiosk-data/kiosk      /var/lib/kiosk      none  bind,nofail,x-systemd.requires-mounts-for=/srv/kiosk-data  0  0
 /srv/kiosk-data/kiosk-app  /var/lib/kiosk-app  none  bind,nofail,x-systemd.requires-mounts-for=/srv/kiosk-data  0  0
 tmpfs  /tmp              tmpfs  mode=1777,nosuid,nodev,size=64M  0  0
