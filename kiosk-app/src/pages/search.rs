@@ -194,6 +194,14 @@ impl SearchState {
         }
     }
 
+    /// 清空: no query, no ink, no candidates; the keyboard stays.
+    pub fn clear_text(&mut self) {
+        *self = SearchState {
+            mode: self.mode,
+            ..Default::default()
+        };
+    }
+
     /// 重写: a clean pad and no candidates.
     pub fn rewrite(&mut self) {
         self.ink = Ink::default();
@@ -249,7 +257,12 @@ pub fn setup(win: &MainWindow, ctx: &Rc<AppContext>) {
     });
     a.on_clear({
         let h = h.clone();
-        move || h.run(|win, ctx| update(win, ctx, |s| *s = SearchState::default()))
+        move || {
+            h.run(|win, ctx| {
+                ctx.handwriting.cancel();
+                update(win, ctx, SearchState::clear_text)
+            })
+        }
     });
     a.on_pick({
         let h = h.clone();
@@ -380,6 +393,61 @@ pub fn clear(win: &MainWindow, ctx: &AppContext) {
     a.set_candidates(model(Vec::new()));
     a.set_groups(model(Vec::new()));
     a.set_status(zh::SEARCH_HINT.into());
+}
+
+/// Scenes for screenshots and reviews (`kiosk-app screenshot`), through
+/// the same callbacks a finger triggers.
+pub mod scene {
+    use slint::ComponentHandle;
+
+    use crate::{MainWindow, SearchAdapter};
+
+    /// 保 as a finger writes it, in order, on a unit square (drawn by hand
+    /// for the scene, not taken from any font or data set).
+    const BAO: &[&[(f32, f32)]] = &[
+        &[(0.30, 0.10), (0.12, 0.45)],
+        &[(0.22, 0.30), (0.22, 0.92)],
+        &[(0.42, 0.12), (0.42, 0.40)],
+        &[(0.42, 0.12), (0.82, 0.12), (0.82, 0.40)],
+        &[(0.42, 0.40), (0.82, 0.40)],
+        &[(0.36, 0.55), (0.90, 0.55)],
+        &[(0.63, 0.45), (0.63, 0.95)],
+        &[(0.62, 0.57), (0.40, 0.85)],
+        &[(0.64, 0.57), (0.90, 0.85)],
+    ];
+
+    /// The 手写 tab with 保 written on a pad of `pad` pixels and its
+    /// candidates offered.
+    pub fn handwriting(win: &MainWindow, pad: f32) {
+        let a = win.global::<SearchAdapter>();
+        a.invoke_set_mode(1);
+        for stroke in BAO {
+            for (i, &(x, y)) in stroke.iter().enumerate() {
+                if i > 0 {
+                    let (px, py) = stroke[i - 1];
+                    for step in 1..8 {
+                        let t = step as f32 / 8.0;
+                        a.invoke_stroke_point(
+                            (px + t * (x - px)) * pad,
+                            (py + t * (y - py)) * pad,
+                            false,
+                        );
+                    }
+                }
+                a.invoke_stroke_point(x * pad, y * pad, i == 0);
+            }
+            a.invoke_stroke_end(pad, pad);
+        }
+    }
+
+    /// The 123 tab with a 文号 typed key by key.
+    pub fn digits(win: &MainWindow) {
+        let a = win.global::<SearchAdapter>();
+        a.invoke_set_mode(2);
+        for k in ["2", "0", "2", "0", " ", "3", "3"] {
+            a.invoke_insert(k.into());
+        }
+    }
 }
 
 #[cfg(test)]
