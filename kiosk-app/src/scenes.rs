@@ -19,6 +19,9 @@ pub const ALL: &[&str] = &[
     "attract",
     "home",
     "search",
+    "search-handwriting",
+    "search-digits",
+    "search-nearest-tmp",
     "policies",
     "policy",
     "interpretations",
@@ -46,7 +49,6 @@ pub const ALL: &[&str] = &[
     "staff-pin",
     "staff",
     "staff-problems",
-    "staff-details",
     "usb-import",
 ];
 
@@ -115,6 +117,28 @@ pub fn enter(
                 a.invoke_key(k.into());
             }
         }
+        "search-nearest-tmp" => {
+            app::go(win, ctx, Route::Search);
+            ctx.search.borrow_mut().words = "开超市要什么证".into();
+            win.global::<SearchAdapter>().invoke_key("".into());
+        }
+        "search-handwriting" => {
+            app::go(win, ctx, Route::Search);
+            // The pad's side at this window size (520 px at k = 1 in
+            // portrait, 420 in landscape: search.slint).
+            let size = win.window().size();
+            let (w, h) = (size.width as f32, size.height as f32);
+            let pad = if w > h {
+                420.0 * (w / 1920.0).min(h / 1080.0)
+            } else {
+                520.0 * (w / 1080.0).min(h / 1920.0)
+            };
+            crate::pages::search::scene::handwriting(win, pad);
+        }
+        "search-digits" => {
+            app::go(win, ctx, Route::Search);
+            crate::pages::search::scene::digits(win);
+        }
         "policies" | "interpretations" | "guides" | "enterprise" | "consultations" | "notices"
         | "progress" | "map" | "hall" | "apply" | "catalog" | "village" | "staff-pin" | "staff" => {
             if let Some(route) = Route::from_key(scene) {
@@ -130,12 +154,12 @@ pub fn enter(
         }
         "usb-import" => crate::imports::announce(win, ctx, &demo::usb_import()),
         // The panel as staff see it when the disk is full, a hall notice was
-        // set aside and the clock is behind; then with 详细信息 open.
-        "staff-problems" | "staff-details" => crate::pages::staff::show_status(
+        // set aside and the clock is behind.
+        "staff-problems" => crate::pages::staff::show_status(
             win,
             ctx,
             crate::pages::staff::demo_problem_status(),
-            scene == "staff-details",
+            false,
         ),
         "enterprise-detail" => app::go(win, ctx, item(demo::ENTERPRISE)),
         "consultation" => app::go(win, ctx, item(demo::CONSULTATION)),
