@@ -84,7 +84,14 @@ trap finish EXIT
 t0=$(date +%s)
 passed=()
 ok() { passed+=("$*"); echo "PASS: $*"; }
-die() { echo "FAIL: $*" >&2; echo "(serial console log: $w/serial-*.log; screens: $w/*.png)" >&2; exit 1; }
+die() {
+  echo "FAIL: $*" >&2
+  if [ -S "$w/qga.sock" ] && [ -n "$qemu_pid" ]; then
+    ctl exec "$w/qga.sock" 30 "journalctl -b --no-pager -o short-monotonic" >"$w/journal-fail.txt" 2>&1 || true
+  fi
+  echo "(the guest's journal: $w/journal-fail.txt; serial console: $w/serial-*.log; screens: $w/*.png)" >&2
+  exit 1
+}
 
 # ---------------------------------------------------------------------------
 echo "== content: keys and three signed bundles (the demo county, then changes)"
