@@ -19,6 +19,8 @@ pub const ALL: &[&str] = &[
     "attract",
     "home",
     "search",
+    "search-handwriting",
+    "search-digits",
     "policies",
     "policy",
     "interpretations",
@@ -113,6 +115,23 @@ pub fn enter(
             for k in ["d", "b"] {
                 a.invoke_key(k.into());
             }
+        }
+        "search-handwriting" => {
+            app::go(win, ctx, Route::Search);
+            // The pad's side at this window size (520 px at k = 1 in
+            // portrait, 420 in landscape: search.slint).
+            let size = win.window().size();
+            let (w, h) = (size.width as f32, size.height as f32);
+            let pad = if w > h {
+                420.0 * (w / 1920.0).min(h / 1080.0)
+            } else {
+                520.0 * (w / 1080.0).min(h / 1920.0)
+            };
+            crate::pages::search::scene::handwriting(win, pad);
+        }
+        "search-digits" => {
+            app::go(win, ctx, Route::Search);
+            crate::pages::search::scene::digits(win);
         }
         "policies" | "interpretations" | "guides" | "enterprise" | "consultations" | "notices"
         | "progress" | "map" | "hall" | "apply" | "catalog" | "village" | "staff-pin" | "staff" => {

@@ -122,7 +122,14 @@ pub fn review_set() -> Vec<Shot> {
         .iter()
         .map(|s| shot(format!("{s}.png"), s, (1080, 1920), false, false))
         .collect();
-    for s in ["home", "guide", "search", "progress-result", "map-place"] {
+    for s in [
+        "home",
+        "guide",
+        "search",
+        "progress",
+        "progress-result",
+        "map-place",
+    ] {
         v.push(shot(
             format!("{s}-1920x1080.png"),
             s,
