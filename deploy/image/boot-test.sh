@@ -246,7 +246,8 @@ wait_units() { # wait_units SECONDS UNIT...
   local deadline=$(( $(date +%s) + t ))
   ctl ping "$w/qga.sock" "$t" || die "boot $boot: no guest agent within $t s"
   while [ "$(date +%s)" -lt "$deadline" ]; do
-    if gexec "systemctl is-active $*" 10 >/dev/null 2>&1; then return 0; fi
+    # (is-active exits 0 when any one is active: every line must say so.)
+    if [ "$(gexec "systemctl is-active $*" 10 2>/dev/null | grep -cx active)" = "$#" ]; then return 0; fi
     sleep 2
   done
   gexec "systemctl --no-pager status $* kiosk-config; journalctl -b --no-pager -n 60" 30 >"$w/units-$boot.txt" 2>&1 || true
