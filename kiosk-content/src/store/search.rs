@@ -45,6 +45,8 @@ const MAX_VARIANTS: usize = 12;
 /// hit must reach (so one strong match is not buried under weak ones).
 const MIN_PARTIAL_SCORE: f64 = 0.34;
 const RELATIVE_PARTIAL_SCORE: f64 = 0.8;
+/// Partial candidates that get the in-order bonus (one query each).
+const IN_ORDER_CANDIDATES: usize = 60;
 /// Service places listed under a page with no exact match.
 const MAX_PLACES: usize = 3;
 
@@ -897,10 +899,14 @@ impl ContentReader {
         for rows in title_rows.values().chain(body_rows.values()) {
             candidates.extend(rows.iter().copied());
         }
-        let mut scored: Vec<(i64, f64)> = Vec::new();
+        // Coverage first; the in-order bonus (a query per title) only for
+        // the few candidates it could still lift into the shown set.
+        let mut scored: Vec<(i64, f64, Option<usize>)> = Vec::new();
         for rowid in candidates {
             let mut best = 0.0f64;
-            for (tt, bt, chars) in &per_text {
+            // Which text's title coverage the bonus applies to.
+            let mut best_text = None;
+            for (k, (tt, bt, chars)) in per_text.iter().enumerate() {
                 let total: f64 = tt.iter().map(|t| t.weight).sum();
                 let got: f64 = tt
                     .iter()
@@ -919,20 +925,30 @@ impl ContentReader {
                     .map(|t| t.weight)
                     .sum();
                 let body_cov = if btotal > 0.0 { bgot / btotal } else { 0.0 };
-                let mut s = title_cov.max(0.7 * body_cov);
-                if title_cov > 0.0 && chars.len() >= 2 {
-                    s += 0.1 * self.in_order(rowid, chars)?;
+                let s = title_cov.max(0.7 * body_cov);
+                if s > best {
+                    best = s;
+                    best_text = (title_cov > 0.0 && chars.len() >= 2).then_some(k);
                 }
-                best = best.max(s);
             }
             if best >= MIN_PARTIAL_SCORE {
-                scored.push((rowid, best));
+                scored.push((rowid, best, best_text));
             }
         }
-        let top = scored.iter().map(|(_, s)| *s).fold(0.0, f64::max);
-        scored.retain(|(_, s)| *s >= RELATIVE_PARTIAL_SCORE * top);
         scored.sort_by(|a, b| b.1.total_cmp(&a.1).then(b.0.cmp(&a.0)));
-        Ok(scored)
+        scored.truncate(IN_ORDER_CANDIDATES);
+        let mut out: Vec<(i64, f64)> = Vec::with_capacity(scored.len());
+        for (rowid, base, text) in scored {
+            let mut s = base;
+            if let Some((_, _, chars)) = text.and_then(|k| per_text.get(k)) {
+                s += 0.1 * self.in_order(rowid, chars)?;
+            }
+            out.push((rowid, s));
+        }
+        let top = out.iter().map(|(_, s)| *s).fold(0.0, f64::max);
+        out.retain(|(_, s)| *s >= RELATIVE_PARTIAL_SCORE * top);
+        out.sort_by(|a, b| b.1.total_cmp(&a.1).then(b.0.cmp(&a.0)));
+        Ok(out)
     }
 
     /// Share of the query's characters a title holds in the query's order
@@ -1080,17 +1096,17 @@ impl ContentReader {
             .collect();
         if !cjk.is_empty() {
             let compact: String = query.split_whitespace().collect();
-            let mut stmt = self
-                .conn()
-                .prepare_cached("SELECT search_title FROM items WHERE rowid = ?1")
-                .map_err(self.sql())?;
-            let search_title: String = stmt.query_row([rowid], |r| r.get(0)).map_err(self.sql())?;
             if title == compact {
                 return Ok(0);
             }
             if cjk.iter().all(|w| title.contains(w)) {
                 return Ok(1);
             }
+            let mut stmt = self
+                .conn()
+                .prepare_cached("SELECT search_title FROM items WHERE rowid = ?1")
+                .map_err(self.sql())?;
+            let search_title: String = stmt.query_row([rowid], |r| r.get(0)).map_err(self.sql())?;
             // Keywords hold the words: as good as a title only when a
             // keyword is exactly what was asked.
             let keyword_is_query = search_title
