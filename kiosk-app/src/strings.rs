@@ -120,6 +120,12 @@ pub const QR_APPLY: &str = "扫码填写申请表";
 pub const SEARCH_HINT: &str = "输入拼音即可搜索，例如低保输入 db 或 dibao。";
 pub const SEARCH_NONE: &str = "没有找到相关内容。请换一个词，或少输入几个字再试。";
 pub const SEARCH_MORE: &str = "还有更多结果，输入更完整的词可以找得更准。";
+/// Shown above the closest partial matches when nothing matched exactly.
+pub const SEARCH_PARTIAL: &str = "没有完全相符的内容，下面是最接近的结果。";
+/// Followed by the hall's enquiry phone.
+pub const SEARCH_PHONE: &str = "不清楚可以拨打咨询电话 ";
+/// Title of the group of service places whose services mention the words.
+pub const SEARCH_PLACES: &str = "可以去这里办理或咨询";
 
 // Lists.
 pub const LIST_EMPTY: &str = "没有符合条件的内容，请换一个筛选条件。";

@@ -7,6 +7,7 @@
 use std::rc::Rc;
 
 use kiosk_content::StoreError;
+use kiosk_content::store::SEARCH_PER_KIND;
 use slint::ComponentHandle;
 
 use super::{model, show_page, summary_row};
@@ -16,8 +17,6 @@ use crate::nav::Route;
 use crate::strings as zh;
 use crate::{Group, MainWindow, PageId, SearchAdapter};
 
-/// Hits shown per kind of content.
-const PER_KIND: usize = 5;
 /// Candidate words offered at once.
 const CANDIDATES: usize = 8;
 /// Longest query (letters plus chosen words).
@@ -354,9 +353,9 @@ fn render(win: &MainWindow, ctx: &AppContext) -> Result<(), StoreError> {
         a.set_status(zh::SEARCH_HINT.into());
         return Ok(());
     }
-    let results = content.search(&query, PER_KIND)?;
+    let results = content.search(&query, SEARCH_PER_KIND)?;
     drop(content);
-    let groups: Vec<Group> = results
+    let mut groups: Vec<Group> = results
         .groups
         .iter()
         .map(|g| Group {
@@ -374,8 +373,22 @@ fn render(win: &MainWindow, ctx: &AppContext) -> Result<(), StoreError> {
             },
         })
         .collect();
+    // No exact match: the closest partial matches, the places whose
+    // services mention the words, and the hall's enquiry phone.
+    if !results.places.is_empty() {
+        groups.push(Group {
+            title: format!("{}（{}）", zh::SEARCH_PLACES, results.places.len()).into(),
+            rows: model(results.places.iter().map(|p| summary_row(ctx, p)).collect()),
+            more: "".into(),
+        });
+    }
     a.set_status(if groups.is_empty() {
         zh::SEARCH_NONE.into()
+    } else if results.no_match() {
+        match ctx.hall().map(|h| h.phone).filter(|p| !p.is_empty()) {
+            Some(phone) => format!("{}{}{phone}", zh::SEARCH_PARTIAL, zh::SEARCH_PHONE).into(),
+            None => zh::SEARCH_PARTIAL.into(),
+        }
     } else {
         "".into()
     });
