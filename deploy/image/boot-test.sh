@@ -90,6 +90,11 @@ die() {
     ctl exec "$w/qga.sock" 30 "journalctl -b --no-pager -o short-monotonic" >"$w/journal-fail.txt" 2>&1 || true
   fi
   echo "(the guest's journal: $w/journal-fail.txt; serial console: $w/serial-*.log; screens: $w/*.png)" >&2
+  # BOOT_TEST_HOLD=1: leave the guest running for a look (kill QEMU by its pid yourself).
+  if [ "${BOOT_TEST_HOLD:-0}" = 1 ] && [ -n "$qemu_pid" ]; then
+    echo "guest left running: qemu pid $qemu_pid, agent $w/qga.sock, monitor $w/qmp.sock" >&2
+    qemu_pid="" keep=1
+  fi
   exit 1
 }
 
