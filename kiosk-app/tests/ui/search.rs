@@ -78,3 +78,231 @@ fn nonsense_finds_nothing_and_says_so() {
     assert!(rows(a.get_groups()).is_empty());
     assert_eq!(a.get_status(), kiosk_app::strings::SEARCH_NONE);
 }
+
+/// The titles of the results, in display order.
+fn titles(k: &crate::harness::Kiosk) -> Vec<String> {
+    rows(k.win.global::<SearchAdapter>().get_groups())
+        .iter()
+        .flat_map(|g| rows(g.rows.clone()))
+        .map(|r| r.title.to_string())
+        .collect()
+}
+
+const DOC_TITLE: &str = "示范县最低生活保障审核确认办法";
+
+#[test]
+fn walk_through_a_doc_number_typed_on_the_123_layer_finds_the_policy() {
+    let k = demo();
+    k.start();
+    k.taps.set(0);
+    k.tap("搜索");
+    k.tap("123");
+    let a = k.win.global::<SearchAdapter>();
+    assert_eq!(a.get_mode(), 2);
+    for key in ["2", "0", "2", "0", "空格", "3", "3"] {
+        k.tap(key);
+    }
+    assert_eq!(a.get_query(), "2020 33");
+    let found = titles(&k);
+    assert_eq!(
+        found.first().map(String::as_str),
+        Some(DOC_TITLE),
+        "{found:?}"
+    );
+    k.tap(DOC_TITLE);
+    assert_eq!(k.page(), PageId::Detail);
+    // 2 taps to the keyboard, 7 keys, 1 to open it.
+    assert_eq!(k.taps.get(), 2 + 7 + 1);
+
+    // The bracketed spellings, with the same keys.
+    k.tap("返回");
+    k.tap("清空");
+    for key in ["〔", "2", "0", "2", "0", "〕", "3", "3"] {
+        k.tap(key);
+    }
+    assert_eq!(a.get_query(), "〔2020〕33");
+    assert_eq!(titles(&k).first().map(String::as_str), Some(DOC_TITLE));
+    k.tap("号");
+    assert_eq!(a.get_query(), "〔2020〕33号");
+    assert_eq!(titles(&k).first().map(String::as_str), Some(DOC_TITLE));
+    for _ in 0..4 {
+        k.tap("删除");
+    }
+    k.tap("-");
+    k.tap("3");
+    k.tap("3");
+    assert_eq!(a.get_query(), "〔2020-33");
+    assert_eq!(titles(&k).first().map(String::as_str), Some(DOC_TITLE));
+}
+
+#[test]
+fn the_issuing_body_in_hanzi_and_the_number_on_the_123_layer_find_the_policy() {
+    let k = demo();
+    k.start();
+    k.tap("搜索");
+    // 示政办发 from the candidate bar is the usual way for a resident who
+    // knows pinyin; here the words go in as a candidate pick would put them.
+    k.ctx.search.borrow_mut().words = "示政办发".into();
+    k.tap("123");
+    for key in ["〔", "2", "0", "2", "0", "〕", "3", "3", "号"] {
+        k.tap(key);
+    }
+    let a = k.win.global::<SearchAdapter>();
+    assert_eq!(a.get_query(), "示政办发〔2020〕33号");
+    assert_eq!(titles(&k).first().map(String::as_str), Some(DOC_TITLE));
+}
+
+#[test]
+fn switching_keyboards_keeps_the_query_and_pinyin_still_works_after() {
+    let k = demo();
+    k.start();
+    k.tap("搜索");
+    k.tap("123");
+    k.tap("2");
+    k.tap("拼音");
+    let a = k.win.global::<SearchAdapter>();
+    assert_eq!(a.get_mode(), 0);
+    k.tap("d");
+    assert_eq!(a.get_query(), "2d");
+    // The letters on the 123 layer stay as typed.
+    k.tap("123");
+    k.tap("0");
+    assert_eq!(a.get_query(), "2d0");
+    kiosk_app::pages::search::clear(&k.win, &k.ctx);
+    assert_eq!(a.get_mode(), 0, "the next resident starts on 拼音");
+}
+
+/// `c` as a finger writes it, stroke by stroke in the usual order, on a
+/// unit square (drawn by hand for this test: straight segments, a little
+/// untidy, as a resident's finger would leave them).
+fn strokes(c: char) -> Vec<Vec<(f32, f32)>> {
+    let s: &[&[(f32, f32)]] = match c {
+        '低' => &[
+            &[(0.30, 0.10), (0.12, 0.45)],
+            &[(0.22, 0.30), (0.22, 0.92)],
+            &[(0.80, 0.12), (0.45, 0.22)],
+            &[(0.45, 0.22), (0.45, 0.80), (0.40, 0.85)],
+            &[(0.45, 0.48), (0.88, 0.44)],
+            &[(0.60, 0.22), (0.72, 0.70), (0.88, 0.88), (0.90, 0.75)],
+            &[(0.55, 0.78), (0.62, 0.88)],
+            &[(0.66, 0.92), (0.72, 0.93)],
+        ],
+        '保' => &[
+            &[(0.30, 0.10), (0.12, 0.45)],
+            &[(0.22, 0.30), (0.22, 0.92)],
+            &[(0.42, 0.12), (0.42, 0.40)],
+            &[(0.42, 0.12), (0.82, 0.12), (0.82, 0.40)],
+            &[(0.42, 0.40), (0.82, 0.40)],
+            &[(0.36, 0.55), (0.90, 0.55)],
+            &[(0.63, 0.45), (0.63, 0.95)],
+            &[(0.62, 0.57), (0.40, 0.85)],
+            &[(0.64, 0.57), (0.90, 0.85)],
+        ],
+        '人' => &[
+            &[(0.50, 0.10), (0.45, 0.45), (0.15, 0.90)],
+            &[(0.50, 0.40), (0.70, 0.70), (0.90, 0.88)],
+        ],
+        other => panic!("no strokes for {other}"),
+    };
+    s.iter().map(|st| st.to_vec()).collect()
+}
+
+/// Writes `c` on the handwriting pad with a finger: each stroke a press,
+/// moves along its median (a point every few pixels), and a release.
+fn write_on_pad(k: &crate::harness::Kiosk, c: char) {
+    use slint::platform::{PointerEventButton, WindowEvent};
+    let pad = k
+        .find("手写板")
+        .into_iter()
+        .next()
+        .expect("the handwriting pad is on screen");
+    let (origin, size) = (pad.absolute_position(), pad.size());
+    let side = size.width.min(size.height);
+    let at =
+        |(x, y): (f32, f32)| slint::LogicalPosition::new(origin.x + x * side, origin.y + y * side);
+    let w = k.win.window();
+    for stroke in strokes(c) {
+        let mut points = Vec::new();
+        for pair in stroke.windows(2) {
+            let (a, b) = (pair[0], pair[1]);
+            for i in 0..8 {
+                let t = i as f32 / 8.0;
+                points.push((a.0 + t * (b.0 - a.0), a.1 + t * (b.1 - a.1)));
+            }
+        }
+        points.extend(stroke.last().copied());
+        let first = at(points[0]);
+        w.dispatch_event(WindowEvent::PointerPressed {
+            position: first,
+            button: PointerEventButton::Left,
+        });
+        for &p in &points[1..] {
+            w.dispatch_event(WindowEvent::PointerMoved { position: at(p) });
+        }
+        w.dispatch_event(WindowEvent::PointerReleased {
+            position: at(*points.last().expect("a point")),
+            button: PointerEventButton::Left,
+        });
+        k.wait(std::time::Duration::from_millis(300));
+    }
+}
+
+#[test]
+fn walk_through_two_handwritten_characters_find_the_policy() {
+    let k = demo();
+    assert!(
+        k.ctx.handwriting.is_ready(),
+        "handwriting needs libzinnia and the zh_CN model (deploy/dev/install-deps.sh): {}",
+        k.ctx.handwriting.availability().technical
+    );
+    k.start();
+    k.taps.set(0);
+    k.tap("搜索");
+    k.tap("手写");
+    let a = k.win.global::<SearchAdapter>();
+    assert_eq!(a.get_mode(), 1);
+    for c in ['低', '保'] {
+        write_on_pad(&k, c);
+        assert!(!a.get_ink().is_empty(), "the finger's ink is drawn");
+        let offered = rows(a.get_candidates());
+        let place = offered.iter().position(|o| o.as_str() == c.to_string());
+        assert!(
+            place.is_some_and(|p| p < 5),
+            "{c} is not among the first five candidates: {offered:?}"
+        );
+        k.tap(&c.to_string());
+        assert!(a.get_ink().is_empty(), "a picked character clears the pad");
+        assert!(rows(a.get_candidates()).is_empty());
+    }
+    assert_eq!(a.get_query(), "低保");
+    let found = titles(&k);
+    let first = found.first().expect("低保 finds something").clone();
+    assert!(
+        first.contains("低保") || first.contains("最低生活保障"),
+        "{found:?}"
+    );
+    k.tap(&first);
+    assert_ne!(k.page(), PageId::Search);
+    // 搜索, 手写, two candidates, the result: the strokes are not taps.
+    assert_eq!(k.taps.get(), 5);
+}
+
+#[test]
+fn rewrite_wipes_the_pad_and_its_candidates() {
+    let k = demo();
+    k.start();
+    k.tap("搜索");
+    k.tap("手写");
+    let a = k.win.global::<SearchAdapter>();
+    write_on_pad(&k, '人');
+    assert!(!a.get_ink().is_empty());
+    assert!(!rows(a.get_candidates()).is_empty());
+    k.tap("重写");
+    assert!(a.get_ink().is_empty());
+    assert!(rows(a.get_candidates()).is_empty());
+    assert_eq!(a.get_query(), "");
+    // Leaving the pad for 拼音 leaves no ink behind either.
+    write_on_pad(&k, '人');
+    k.tap("拼音");
+    assert!(a.get_ink().is_empty());
+}
