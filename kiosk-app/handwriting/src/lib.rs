@@ -25,7 +25,7 @@ pub const DEFAULT_MODEL_PATH: &str = "/usr/share/tegaki/models/zinnia/handwritin
 /// Candidates asked of Zinnia before re-ranking and filtering: enough that
 /// the right character is among them when Zinnia ranks it low, few enough
 /// to stay cheap (classification cost hardly depends on it).
-const ZINNIA_NBEST: usize = 60;
+pub const ZINNIA_NBEST: usize = 60;
 
 /// One candidate character, best first in [`Recognizer::recognize`]'s list.
 #[derive(Debug, Clone, PartialEq)]
@@ -94,31 +94,20 @@ impl Recognizer {
 
     /// Up to `n` characters the ink may be, best first: Zinnia's
     /// candidates that are standard characters, re-ranked by how common
-    /// they are.
+    /// they are and how well their stroke count fits the drawing.
     pub fn recognize(&self, ink: &Ink, n: usize) -> Result<Vec<Candidate>, HandwritingError> {
+        self.recognize_weighted(ink, n, rank::WEIGHTS)
+    }
+
+    /// [`Recognizer::recognize`] with other weights (for tuning them).
+    pub fn recognize_weighted(
+        &self,
+        ink: &Ink,
+        n: usize,
+        weights: rank::Weights,
+    ) -> Result<Vec<Candidate>, HandwritingError> {
         let raw = self.recognize_raw(ink, ZINNIA_NBEST)?;
-        let mut out: Vec<(f32, Candidate)> = raw
-            .into_iter()
-            .filter_map(|(value, zinnia_score)| {
-                let mut chars = value.chars();
-                let c = chars.next()?;
-                if chars.next().is_some() {
-                    return None;
-                }
-                let place = rank::commonness(c)?;
-                Some((
-                    rank::combined_score(zinnia_score, place),
-                    Candidate {
-                        character: c,
-                        zinnia_score,
-                        commonness: place,
-                    },
-                ))
-            })
-            .collect();
-        out.sort_by(|a, b| b.0.total_cmp(&a.0));
-        out.truncate(n);
-        Ok(out.into_iter().map(|(_, c)| c).collect())
+        Ok(rank::rerank(&raw, ink.strokes.len(), n, weights))
     }
 
     /// Zinnia's own top `n` (value, score), unfiltered, in its order: for

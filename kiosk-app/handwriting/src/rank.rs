@@ -1,32 +1,53 @@
-//! How common a character is, for re-ranking Zinnia's candidates: Zinnia
-//! alone offers 囗 before 口, and radicals, components and rare or
-//! traditional forms that residents never mean to write.
+//! How plausible each of Zinnia's candidates is, for re-ranking: Zinnia
+//! alone offers 囗 before 口, rare characters before the common one meant,
+//! and characters of 8 strokes for a drawing of 3.
 //!
 //! The table (`data/common-chars.txt`, generated from the Unicode Han
 //! Database by `data/make-common-chars.py`) lists the 8,105 characters of the
-//! 通用规范汉字表, the 3,800 covered by 《现代汉语频率词典》 first by frequency.
+//! 通用规范汉字表 with their stroke counts, the 3,800 covered by
+//! 《现代汉语频率词典》 first by frequency. Nothing outside it is offered.
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
+use crate::Candidate;
+
 const TABLE: &str = include_str!("../data/common-chars.txt");
 
-fn table() -> &'static HashMap<char, u32> {
-    static MAP: OnceLock<HashMap<char, u32>> = OnceLock::new();
+/// A standard character's place in the table (0 = 的) and stroke count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Entry {
+    pub place: u32,
+    pub strokes: u32,
+}
+
+fn table() -> &'static HashMap<char, Entry> {
+    static MAP: OnceLock<HashMap<char, Entry>> = OnceLock::new();
     MAP.get_or_init(|| {
         TABLE
             .lines()
             .filter(|l| !l.starts_with('#'))
-            .flat_map(str::chars)
+            .flat_map(str::split_whitespace)
             .zip(0u32..)
+            .filter_map(|(token, place)| {
+                let mut chars = token.chars();
+                let c = chars.next()?;
+                let strokes = chars.as_str().parse().ok()?;
+                Some((c, Entry { place, strokes }))
+            })
             .collect()
     })
 }
 
-/// The character's place in the commonness table (0 = 的), or `None` for a
-/// character residents are never offered (not a standard character).
-pub fn commonness(c: char) -> Option<u32> {
+/// The character's entry, or `None` for a character residents are never
+/// offered (not one of the standard characters).
+pub fn entry(c: char) -> Option<Entry> {
     table().get(&c).copied()
+}
+
+/// The character's place in the commonness table (0 = 的).
+pub fn commonness(c: char) -> Option<u32> {
+    entry(c).map(|e| e.place)
 }
 
 /// How many characters the table holds.
@@ -34,19 +55,78 @@ pub fn table_len() -> usize {
     table().len()
 }
 
-/// The weight of commonness against Zinnia's score. Zinnia's scores of
-/// plausible candidates for one drawing lie within about 1 of each other;
-/// this prior moves a candidate by at most `PRIOR_WEIGHT * ln(8105/64)`.
-pub(crate) const PRIOR_WEIGHT: f32 = 0.10;
-/// Table places up to this one count as equally common.
-const PRIOR_FLOOR: f32 = 64.0;
+/// The weights of the two signals added to Zinnia's score.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Weights {
+    /// Times ln(table size / place): 的 vs 保 matters less than 保 vs a
+    /// third-level character.
+    pub commonness: f32,
+    /// Taken off per stroke of difference between the drawing and the
+    /// character (at most 4 counted: strokes written joined or broken).
+    pub strokes: f32,
+}
 
-/// Zinnia's score plus a bonus for common characters (log of the table
-/// place, so 的 vs 保 matters less than 保 vs a third-level character).
-pub(crate) fn combined_score(zinnia_score: f32, place: u32) -> f32 {
+/// The weights the kiosk uses, chosen on the fixture's "tuning" characters
+/// (not the test set): `cargo bench -p kiosk-handwriting` prints the sweep.
+/// On the tuning set (150 characters, jittered) top-1 went from 97 (Zinnia
+/// alone, standard characters only) to 113 and top-5 from 117 to 131.
+/// Trying other stroke orders as well (the model learnt 辶 first) found the
+/// right character more often but ranked wrong ones above it far more
+/// often, so it is not done.
+pub const WEIGHTS: Weights = Weights {
+    commonness: 0.20,
+    strokes: 0.20,
+};
+
+/// Table places up to this one count as equally common.
+const PLACE_FLOOR: f32 = 64.0;
+
+/// Zinnia's score plus the commonness bonus minus the stroke-count penalty.
+pub fn combined_score(zinnia_score: f32, e: Entry, drawn_strokes: usize, w: Weights) -> f32 {
     let n = table_len() as f32;
-    let place = (place as f32).max(PRIOR_FLOOR);
-    zinnia_score + PRIOR_WEIGHT * (n / place).ln()
+    let place = (e.place as f32).max(PLACE_FLOOR);
+    let off = (drawn_strokes as f32 - e.strokes as f32).abs().min(4.0);
+    zinnia_score + w.commonness * (n / place).ln() - w.strokes * off
+}
+
+/// Characters residents are never offered but Zinnia's model knows, and the
+/// standard character a resident drawing that shape means: the enclosure
+/// radical 囗 is drawn exactly like 口.
+const SAME_SHAPE: &[(char, char)] = &[('囗', '口')];
+
+/// Zinnia's (value, score) list for a drawing of `drawn_strokes` strokes →
+/// up to `n` standard characters, best first, by [`combined_score`]. A
+/// character listed twice (口 and, through [`SAME_SHAPE`], 囗) keeps its
+/// better score.
+pub fn rerank(raw: &[(String, f32)], drawn_strokes: usize, n: usize, w: Weights) -> Vec<Candidate> {
+    let mut best: Vec<(f32, Candidate)> = Vec::new();
+    for (value, zinnia_score) in raw {
+        let mut chars = value.chars();
+        let (Some(c), None) = (chars.next(), chars.next()) else {
+            continue;
+        };
+        let c = SAME_SHAPE
+            .iter()
+            .find(|(from, _)| *from == c)
+            .map_or(c, |&(_, to)| to);
+        let Some(e) = entry(c) else {
+            continue;
+        };
+        let score = combined_score(*zinnia_score, e, drawn_strokes, w);
+        let candidate = Candidate {
+            character: c,
+            zinnia_score: *zinnia_score,
+            commonness: e.place,
+        };
+        match best.iter_mut().find(|(_, k)| k.character == c) {
+            Some(slot) if slot.0 >= score => {}
+            Some(slot) => *slot = (score, candidate),
+            None => best.push((score, candidate)),
+        }
+    }
+    best.sort_by(|a, b| b.0.total_cmp(&a.0));
+    best.truncate(n);
+    best.into_iter().map(|(_, c)| c).collect()
 }
 
 #[cfg(test)]
@@ -56,23 +136,58 @@ mod tests {
     #[test]
     fn table_is_the_standard_list_most_common_first() {
         assert_eq!(table_len(), 8105);
-        assert_eq!(commonness('的'), Some(0));
+        assert_eq!(
+            entry('的'),
+            Some(Entry {
+                place: 0,
+                strokes: 8
+            })
+        );
         for c in ['低', '保', '医', '户', '口', '人', '十'] {
             let place = commonness(c).expect("a common character");
             assert!(place < 3500, "{c} at {place}");
         }
+        assert_eq!(entry('保').map(|e| e.strokes), Some(9));
         // Components and traditional forms are not offered.
         for c in ['囗', '亻', '氵', '讠', '醫', '戶', 'a', '1'] {
-            assert_eq!(commonness(c), None, "{c}");
+            assert_eq!(entry(c), None, "{c}");
         }
         assert!(commonness('人') < commonness('保'));
     }
 
     #[test]
-    fn common_characters_gain() {
-        let common = commonness('口').expect("口");
-        let rare = commonness('叵').expect("叵");
-        assert!(combined_score(0.0, common) > combined_score(0.0, rare));
-        assert_eq!(combined_score(0.0, 0), combined_score(0.0, 63));
+    fn common_characters_and_matching_stroke_counts_gain() {
+        let kou = entry('口').expect("口");
+        let rare = entry('叵').expect("叵");
+        assert!(combined_score(0.0, kou, 3, WEIGHTS) > combined_score(0.0, rare, 3, WEIGHTS));
+        let top = |place| Entry { place, strokes: 3 };
+        assert_eq!(
+            combined_score(0.0, top(0), 3, WEIGHTS),
+            combined_score(0.0, top(63), 3, WEIGHTS)
+        );
+        assert!(combined_score(0.0, kou, 3, WEIGHTS) > combined_score(0.0, kou, 5, WEIGHTS));
+        assert_eq!(
+            combined_score(0.0, kou, 20, WEIGHTS),
+            combined_score(0.0, kou, 30, WEIGHTS)
+        );
+    }
+
+    #[test]
+    fn rerank_drops_non_characters_and_maps_the_enclosure_to_kou() {
+        let raw: Vec<(String, f32)> = [
+            ("囗", 0.9),
+            ("亻", 0.5),
+            ("ab", 0.4),
+            ("田", -1.0),
+            ("口", -1.2),
+        ]
+        .iter()
+        .map(|(v, s)| (v.to_string(), *s))
+        .collect();
+        let out = rerank(&raw, 3, 10, WEIGHTS);
+        let chars: Vec<char> = out.iter().map(|c| c.character).collect();
+        assert_eq!(chars, ['口', '田']);
+        assert_eq!(out[0].zinnia_score, 0.9);
+        assert_eq!(rerank(&raw, 3, 1, WEIGHTS).len(), 1);
     }
 }
