@@ -16,7 +16,8 @@
 //! `recognize` returns, so no event loop is needed.
 
 use std::cell::{Cell, RefCell};
-use std::path::Path;
+use std::io::Write;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
 
 use kiosk_handwriting::Recognizer;
@@ -259,6 +260,49 @@ fn work(recognizer: &Recognizer, shared: &Shared, post: &Poster) {
             return;
         }
     }
+}
+
+/// `kiosk-app handwriting`: recognize one handwritten character from a
+/// JSON file, as the search pad does.
+#[derive(clap::Args, Debug, Clone)]
+pub struct HandwritingArgs {
+    /// The strokes: {"width": W, "height": H, "strokes": [[[x, y], ...], ...]},
+    /// strokes in the order written, x to the right and y downwards on a
+    /// W×H canvas.
+    #[arg(long, value_name = "FILE.json")]
+    pub strokes: PathBuf,
+    /// The Zinnia model (default: `handwriting_model` from --config, which
+    /// defaults to Debian's tegaki-zinnia-simplified-chinese model).
+    #[arg(long, value_name = "FILE")]
+    pub model: Option<PathBuf>,
+}
+
+/// Runs `kiosk-app handwriting`: prints up to [`CANDIDATES`] characters,
+/// best first, one per line, to `out`.
+pub fn cli(
+    args: &HandwritingArgs,
+    config: &crate::config::AppConfig,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    use anyhow::Context;
+    let file = &args.strokes;
+    let text = std::fs::read_to_string(file).with_context(|| {
+        format!(
+            "strokes file {}: cannot read it; give a JSON file {{\"width\": W, \"height\": H, \"strokes\": [[[x, y], ...], ...]}}",
+            file.display()
+        )
+    })?;
+    let ink = Ink::from_json(&text)
+        .map_err(|e| anyhow::anyhow!("strokes file {}: {e}", file.display()))?;
+    let model = args.model.as_ref().unwrap_or(&config.handwriting_model);
+    let recognizer = Recognizer::open(model)?;
+    let list = recognizer
+        .recognize(&ink, CANDIDATES)
+        .with_context(|| format!("strokes file {}", file.display()))?;
+    for c in list {
+        writeln!(out, "{}", c.character).context("writing to stdout")?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -63,6 +63,9 @@ enum Command {
     /// Read a staff PIN from stdin and print its argon2 hash for the config
     /// (`staff_pin_hash`).
     HashPin,
+    /// Recognize one handwritten character from a strokes file (JSON) and
+    /// print up to 10 candidates, best first, one per line.
+    Handwriting(kiosk_app::handwriting::HandwritingArgs),
     /// Print what the kiosk's search page shows for QUERY, in display order:
     /// one line per result (kind, item id, title), or a JSON array with
     /// --json. For content officers checking synonyms.csv. With no exact
@@ -144,6 +147,9 @@ fn main() -> ExitCode {
         None => run(&cli.source, cli.window, cli.big_text, cli.high_contrast),
         Some(Command::Screenshot(args)) => shoot(&cli.source, args),
         Some(Command::HashPin) => hash_pin(),
+        Some(Command::Handwriting(args)) => load_config(&cli.source).and_then(|config| {
+            kiosk_app::handwriting::cli(args, &config, &mut std::io::stdout().lock())
+        }),
         Some(Command::Search(args)) => search(&cli.source, args),
     };
     match result {
