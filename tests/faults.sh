@@ -62,7 +62,7 @@ for entry in "${SUITE[@]}"; do
     out="$LOG/$crate-$bin.log"
     if [ -z "${RAN[$crate/$bin]:-}" ]; then
         start=$(date +%s)
-        cargo test -q -p "$crate" --test "$bin" -- --test-threads 2 --nocapture >"$out" 2>&1
+        cargo test -p "$crate" --test "$bin" -- --test-threads 2 --nocapture --format pretty >"$out" 2>&1
         RAN[$crate/$bin]="$(( $(date +%s) - start ))s"
     fi
     secs=${RAN[$crate/$bin]}
