@@ -275,9 +275,14 @@ fn wait_for_content(dir: &Path, config: AppConfig, reason: &str) -> Result<()> {
     let nav = win.global::<Nav>();
     nav.set_site_title(kiosk_app::strings::NO_CONTENT.into());
     nav.set_hall_name(kiosk_app::strings::NO_CONTENT_HINT.into());
+    // The reason in a notice band with no notice behind it (no id): shown,
+    // not tappable.
     win.global::<AttractAdapter>()
         .set_notices(slint::ModelRc::new(slint::VecModel::from(vec![
-            slint::SharedString::from(reason),
+            kiosk_app::Row {
+                title: reason.into(),
+                ..Default::default()
+            },
         ])));
     // systemd: up (showing the message) and alive while it waits.
     let watchdog = Rc::new(std::cell::RefCell::new(
