@@ -343,7 +343,9 @@ mod tests {
             })),
         );
         assert!(worker.is_ready(), "{:?}", worker.availability());
-        let answers: Rc<RefCell<Vec<(u32, Vec<char>)>>> = Rc::default();
+        // (request number, its candidates), as each completion ran.
+        type Answers = Rc<RefCell<Vec<(u32, Vec<char>)>>>;
+        let answers: Answers = Rc::default();
         for n in 1..=3 {
             let answers = answers.clone();
             let mut ink = shi();
