@@ -10,7 +10,7 @@ use kiosk_app::{Nav, PageId, strings};
 use kiosk_content::control::{ImportRecord, SyncStatus};
 use slint::ComponentHandle;
 
-use crate::harness::{FakeDaemon, Kiosk, demo};
+use crate::harness::{FakeDaemon, Kiosk, demo, rows};
 
 fn import(minute: u32, ok: bool, generation: Option<u64>, message: &str) -> ImportRecord {
     ImportRecord {
@@ -107,8 +107,20 @@ fn a_failed_import_is_announced_over_the_page_leaves_the_nav_bar_free_and_goes_a
     assert_eq!(banner(&k), "", "gone after its time");
     assert_eq!(k.page(), PageId::Home);
     k.open_staff_panel();
+    // The row says in plain words what failed; the daemon's own (English)
+    // reason is behind 详细信息.
     let row = k.staff_fact(strings::staff::LAST_IMPORT);
-    assert!(row.contains(why), "the staff panel gives the reason: {row}");
+    assert!(
+        row.contains("签名校验"),
+        "the staff panel says what failed: {row}"
+    );
+    assert!(!row.contains(why), "no technical text on the row: {row}");
+    k.press("详细信息（运维用）");
+    let details = rows(k.win.global::<kiosk_app::StaffAdapter>().get_detail_facts());
+    assert!(
+        details.iter().any(|f| f.value.contains(why)),
+        "the details give the daemon's reason: {details:?}"
+    );
 }
 
 #[test]
