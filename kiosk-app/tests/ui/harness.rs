@@ -359,6 +359,16 @@ impl FakeDaemon {
 }
 
 /// The rows of a model, for assertions.
+/// The demo store's item `id` (the test fails if it is missing).
+pub fn item(k: &Kiosk, id: &str) -> kiosk_content::Item {
+    k.ctx
+        .content
+        .borrow()
+        .item(id)
+        .expect("store")
+        .expect("demo item")
+}
+
 pub fn rows<T: Clone + 'static>(m: slint::ModelRc<T>) -> Vec<T> {
     use slint::Model;
     m.iter().collect()

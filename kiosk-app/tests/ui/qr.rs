@@ -7,16 +7,7 @@ use kiosk_app::{ApplyAdapter, DetailAdapter, GuideAdapter, MapAdapter, PageId, a
 use kiosk_content::Item;
 use slint::ComponentHandle;
 
-use crate::harness::{Kiosk, demo, rows};
-
-fn item(k: &Kiosk, id: &str) -> Item {
-    k.ctx
-        .content
-        .borrow()
-        .item(id)
-        .expect("store")
-        .expect("demo item")
-}
+use crate::harness::{Kiosk, demo, item, rows};
 
 fn item_url(k: &Kiosk, id: &str) -> String {
     k.ctx.content.borrow().bundle().item_url(id)

@@ -11,7 +11,7 @@ use kiosk_content::Item;
 use slint::ComponentHandle;
 use slint::platform::PointerEventButton;
 
-use crate::harness::{Kiosk, demo, rows};
+use crate::harness::{Kiosk, demo, item, rows};
 
 /// The screen's bottom edge above the nav bar, where content ends.
 const CONTENT_BOTTOM: f32 = 1920.0 - 132.0;
@@ -56,15 +56,6 @@ impl<'a> Resident<'a> {
             s.width > 0.0 && p.y >= 0.0 && p.y + s.height <= CONTENT_BOTTOM
         })
     }
-}
-
-fn item(k: &Kiosk, id: &str) -> Item {
-    k.ctx
-        .content
-        .borrow()
-        .item(id)
-        .expect("store")
-        .expect("demo item")
 }
 
 #[test]
