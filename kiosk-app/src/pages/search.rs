@@ -416,8 +416,9 @@ pub mod scene {
     use crate::{MainWindow, SearchAdapter};
 
     /// 保 as a finger writes it, in order, on a unit square (drawn by hand
-    /// for the scene, not taken from any font or data set).
-    const BAO: &[&[(f32, f32)]] = &[
+    /// for the scene, not taken from any font or data set; the UI tests
+    /// write it too).
+    pub const BAO: &[&[(f32, f32)]] = &[
         &[(0.30, 0.10), (0.12, 0.45)],
         &[(0.22, 0.30), (0.22, 0.92)],
         &[(0.42, 0.12), (0.42, 0.40)],
