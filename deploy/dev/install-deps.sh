@@ -14,6 +14,7 @@ packages=(
   nginx                # deploy test: a real nginx serving a repository
   systemd              # systemd-analyze verify for the units
   libzinnia-dev tegaki-zinnia-simplified-chinese  # handwriting: Zinnia (kiosk-handwriting loads libzinnia.so.0) and its zh_CN model
+  prometheus           # issue 16: a real Prometheus scrapes kiosk-sync in a test; promtool checks the exposition and rules
 )
 
 missing=()
