@@ -72,6 +72,7 @@ inst 0755 deploy/libexec/usb-import             /usr/libexec/kiosk/usb-import
 inst 0644 systemd/kiosk-sync.service            /usr/lib/systemd/system/kiosk-sync.service
 inst 0644 systemd/kiosk-app.service             /usr/lib/systemd/system/kiosk-app.service
 inst 0644 "systemd/kiosk-usb-import@.service"   "/usr/lib/systemd/system/kiosk-usb-import@.service"
+inst 0644 "systemd/kiosk-usb-mount@.service"    "/usr/lib/systemd/system/kiosk-usb-mount@.service"
 inst 0644 systemd/kiosk.sysusers                /usr/lib/sysusers.d/kiosk.conf
 inst 0644 systemd/kiosk.tmpfiles                /usr/lib/tmpfiles.d/kiosk.conf
 for r in deploy/udev/*.rules; do
