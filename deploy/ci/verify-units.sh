@@ -12,7 +12,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-units=(kiosk-sync.service kiosk-app.service kiosk-usb-import@sdb1.service)
+units=(kiosk-sync.service kiosk-app.service kiosk-usb-import@sdb1.service kiosk-usb-mount@sdb1.service)
 stage="$(mktemp -d /tmp/kiosk-units.XXXXXX)"
 trap 'rm -rf "$stage"' EXIT
 
@@ -24,7 +24,7 @@ if [ "${1:-}" = --tree ]; then
   install -D -m 0644 -t "$stage/usr/lib/systemd/system" systemd/*.service
   install -D -m 0644 systemd/kiosk.sysusers "$stage/usr/lib/sysusers.d/kiosk.conf"
   install -D -m 0644 systemd/kiosk.tmpfiles "$stage/usr/lib/tmpfiles.d/kiosk.conf"
-  units=(kiosk-sync.service kiosk-usb-import@sdb1.service)
+  units=(kiosk-sync.service kiosk-usb-import@sdb1.service kiosk-usb-mount@sdb1.service)
   echo "verify-units: no package yet; kiosk-app.service not verified (no kiosk-app binary)"
 else
   deb="${1:?usage: verify-units.sh PACKAGE.deb | --tree BIN_DIR}"
