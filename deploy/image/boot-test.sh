@@ -15,23 +15,31 @@
 # Like an operator, it copies the image, writes kiosk.toml, root.json and an
 # initial content bundle onto the copy's FAT partition KIOSKCONF (mtools),
 # and boots it with no network at all (a USB-only village station). Checks:
-#  1. kiosk-config, kiosk-sync and kiosk-app units active; the initial
-#     bundle imported at first boot (generation 1);
-#  2. the guest's screen (QMP screendump of the virtio GPU, 1080x1920) is
-#     the kiosk's home page: compared with `kiosk-app screenshot --page home`
-#     of the same content and config on this machine;
-#  3. root file system mounted read-only (and a write as root refused),
+#  1. the very first boot with a wrong kiosk.toml (two mistakes): the kiosk
+#     does not start, and tty1 (what the screen shows: /dev/vcs1 and a
+#     screendump) names both lines, the keys and what to write; then
+#     powered off, kiosk.toml corrected on KIOSKCONF;
+#  2. kiosk-config, kiosk-sync and kiosk-app units active; the initial
+#     bundle imported at that boot (generation 1);
+#  3. the guest's screen (QMP screendump of the virtio GPU, 1080x1920) is
+#     the kiosk's start page, and after a tap the home page: compared with
+#     `kiosk-app screenshot` of the same content and config on this machine;
+#  4. root file system mounted read-only (and a write as root refused),
 #     journal in RAM, data partition with its SD-card options;
-#  4. `systemd-analyze security` of kiosk-app and kiosk-sync inside the guest
+#  5. `systemd-analyze security` of kiosk-app and kiosk-sync inside the guest
 #     no worse than deploy/ci/verify-units.sh's offline scores;
-#  5. a virtual USB stick (usb-storage) with a newer signed bundle: the udev
-#     rule's import unit applies it (generation 2) and the screen shows it;
-#  6. a stick with a tampered bundle (one object's bytes changed): the
-#     import fails, generation and screen unchanged;
-#  7. power cut (QMP `quit`) during an import from a slowed-down stick: the
-#     next boot shows intact content (the old or the new generation, whole);
-#  8. a wrong kiosk.toml (edited on KIOSKCONF, as an operator would): the
-#     kiosk does not start and tty1 names the line and what to write.
+#  6. a virtual USB stick (usb-storage) with a newer signed bundle: the udev
+#     rule's units mount it (rw,nosuid,nodev,noexec) and hand it to the
+#     daemon, which applies it (generation 2); the screen shows it;
+#  7. a stick with a tampered bundle (one object's bytes changed): the
+#     import fails, generation and screen unchanged, the stick unmounted;
+#  8. power cut (QMP `quit`) during an import from a slowed-down stick: the
+#     next boot shows intact content (the old or the new generation, whole).
+# With --arch arm64: the first boot only (kiosk-config, kiosk-sync,
+# generation 1).
+# Binaries for the reference screenshots and bundles: KIOSK_BIN_DIR (default
+# target/debug), the same build as the image's package; the demo county from
+# KIOSK_DEMO_SRC (default kiosk-content/demo).
 # The guest is driven through the QEMU guest agent (virtio serial); the
 # image's qemu-guest-agent starts only when that channel exists.
 set -euo pipefail
@@ -317,12 +325,47 @@ wait_import() { # wait_import PREVIOUS-finished_at T
   die "no import was recorded within $2 s of plugging the stick"
 }
 shutdown_vm() {
-  ctl qmp "$w/qmp.sock" system_powerdown >/dev/null || true
+  # A clean power-off through the guest (ACPI power button as a fallback).
+  gexec 'systemctl --no-block poweroff' 10 >/dev/null 2>&1 || ctl qmp "$w/qmp.sock" system_powerdown >/dev/null || true
   for _ in $(seq 360); do kill -0 "$qemu_pid" 2>/dev/null || { qemu_pid=""; return 0; }; sleep 0.5; done
   die "the guest did not power off within 180 s"
 }
 
-echo "== boot 1: first boot"
+if [ "$arch" = amd64 ]; then
+  echo "== first boot with a wrong kiosk.toml (as an operator might write it)"
+  sed -e 's/^rotation = 0/rotation = 45/' -e 's/^hall = ""/hal = "dongshan"/' "$w/kiosk.toml" >"$w/kiosk-bad.toml"
+  mcopy -o -i "$conf" "$w/kiosk-bad.toml" ::/kiosk.toml
+  tb=$(date +%s)
+  start_vm
+  ctl ping "$w/qga.sock" "$boot_timeout" || die "no guest agent on the first boot (wrong kiosk.toml)"
+  st=""
+  for _ in $(seq 90); do
+    st="$(gexec 'systemctl is-failed kiosk-config.service' 10 || true)"
+    [ "$st" = failed ] && break
+    sleep 2
+  done
+  [ "$st" = failed ] || die "kiosk-config did not fail on a wrong kiosk.toml"
+  gexec 'systemctl is-active kiosk-app.service kiosk-sync.service' 10 >"$w/bad-units.txt" 2>&1 || true
+  if grep -q '^active' "$w/bad-units.txt"; then die "kiosk started with a wrong kiosk.toml: $(cat "$w/bad-units.txt")"; fi
+  gexec 'cat /dev/vcs1' 10 >"$w/tty1.txt"
+  rot_line="$(grep -n '^rotation = 45' "$w/kiosk-bad.toml" | cut -d: -f1)"
+  hal_line="$(grep -n '^hal = ' "$w/kiosk-bad.toml" | cut -d: -f1)"
+  tr -s ' ' <"$w/tty1.txt" >"$w/tty1-squeezed.txt"
+  grep -q "line $rot_line, \[display\] rotation = 45: write 0, 90, 180 or 270" "$w/tty1-squeezed.txt" \
+    || die "tty1 does not name the rotation line: $(cat "$w/tty1-squeezed.txt")"
+  grep -q "hal" "$w/tty1-squeezed.txt" && grep -q "line $hal_line" "$w/tty1-squeezed.txt" \
+    || die "tty1 does not name the misspelt key hal (line $hal_line): $(cat "$w/tty1-squeezed.txt")"
+  # What the panel shows: the console with that text (light on dark), not the kiosk.
+  screen bad-config
+  lit="$(python3 -c "from PIL import Image; import sys; im = Image.open(sys.argv[1]).convert('L'); print(round(100 * sum(1 for v in im.getdata() if v > 96) / (im.size[0] * im.size[1]), 2))" "$w/bad-config.png")"
+  python3 -c "import sys; sys.exit(0 if 0.5 <= float(sys.argv[1]) <= 40 else 1)" "$lit" \
+    || die "the screen ($w/bad-config.png) does not look like the console's message: $lit % of pixels lit"
+  ok "first boot, wrong kiosk.toml: kiosk not started; tty1 (on screen: $w/bad-config.png, $lit % of pixels lit) names line $rot_line ([display] rotation = 45: write 0, 90, 180 or 270) and line $hal_line (hal), $(( $(date +%s) - tb )) s after power-on"
+  shutdown_vm
+  mcopy -o -i "$conf" "$w/kiosk.toml" ::/kiosk.toml
+fi
+
+echo "== the first boot with a good kiosk.toml"
 tb=$(date +%s)
 start_vm
 if [ "$arch" = arm64 ]; then
@@ -379,6 +422,17 @@ s="$(wait_import "$prev" 300)"
 [ "$(jfield last_import.ok <<<"$s")" = True ] && [ "$(jfield generation <<<"$s")" = 2 ] \
   || die "stick with bundle 2 not imported: $(jfield last_import.message <<<"$s")"
 ok "udev rule + kiosk-usb-import@: \"$(jfield last_import.message <<<"$s")\""
+# Mounted by kiosk-usb-mount@ in the host's namespace, as the report needs
+# (rw) and nothing on the stick runs; imported by the daemon (ctl import),
+# whose namespace must have received the mount.
+gexec 'findmnt -rn -o TARGET,OPTIONS -T /run/kiosk-usb/current; systemctl list-units --no-legend --plain "kiosk-usb-*"; journalctl -b --no-pager -o cat -u "kiosk-usb-*"' 20 >"$w/usb-mount.txt" 2>&1 || true
+read -r usb_target usb_opts < <(head -1 "$w/usb-mount.txt") || true
+for o in rw nosuid nodev noexec; do
+  tr , '\n' <<<"$usb_opts" | grep -qx "$o" || die "stick on ${usb_target:-?} mounted with '$usb_opts' (no $o; see $w/usb-mount.txt)"
+done
+grep -q "kiosk-usb-mount@.*active" "$w/usb-mount.txt" || die "kiosk-usb-mount@ not active after a good import ($w/usb-mount.txt)"
+if grep -q "sync service is not running" "$w/usb-mount.txt"; then die "the import did not go through the daemon ($w/usb-mount.txt)"; fi
+ok "stick mounted on $usb_target ($usb_opts) by kiosk-usb-mount@, imported through the kiosk-sync daemon"
 screen_is screen-attract-2 attract2 90
 ok "screen shows bundle 2's start page (its new notice) without a restart"
 unplug stick2
@@ -390,6 +444,14 @@ s="$(wait_import "$prev" 300)"
 [ "$(jfield last_import.ok <<<"$s")" = False ] && [ "$(jfield generation <<<"$s")" = 2 ] \
   || die "tampered stick: import ok=$(jfield last_import.ok <<<"$s"), generation $(jfield generation <<<"$s")"
 ok "tampered stick refused: \"$(jfield last_import.message <<<"$s")\"; generation still 2"
+# A failed import leaves nothing mounted (kiosk-usb-mount@ is no longer needed).
+for _ in $(seq 30); do
+  gexec 'findmnt -rn -o TARGET | grep "^/run/kiosk-usb/" || true; systemctl list-units --no-legend --plain --state=active "kiosk-usb-mount@*"' 10 >"$w/usb-after-bad.txt" 2>&1 || true
+  [ -s "$w/usb-after-bad.txt" ] || break
+  sleep 2
+done
+[ ! -s "$w/usb-after-bad.txt" ] || die "after the failed import the stick is still mounted: $(cat "$w/usb-after-bad.txt")"
+ok "after the failed import the stick is unmounted (kiosk-usb-mount@ stopped)"
 sleep 3
 screen_is screen-attract-2-after-tamper attract2 30
 ok "screen unchanged after the tampered stick"
@@ -422,30 +484,6 @@ ok "after the power cut: units active in $(( $(date +%s) - tb )) s, generation $
 gexec 'systemctl is-failed kiosk-initial-content.service; systemctl show -p ActiveState kiosk-initial-content.service' 10 >"$w/initial-after-cut.txt" 2>&1 || true
 grep -q 'ActiveState=inactive' "$w/initial-after-cut.txt" || die "initial-content import ran again: $(cat "$w/initial-after-cut.txt")"
 
-echo "== a wrong kiosk.toml"
-shutdown_vm
-sed -e 's/^rotation = 0/rotation = 45/' -e 's/^hall = ""/hal = "dongshan"/' "$w/kiosk.toml" >"$w/kiosk-bad.toml"
-mcopy -o -i "$conf" "$w/kiosk-bad.toml" ::/kiosk.toml
-start_vm
-ctl ping "$w/qga.sock" "$boot_timeout" || die "no guest agent after the bad config"
-for _ in $(seq 60); do
-  st="$(gexec 'systemctl is-failed kiosk-config.service' 10 || true)"
-  [ "$st" = failed ] && break
-  sleep 1
-done
-[ "$st" = failed ] || die "kiosk-config did not fail on a wrong kiosk.toml"
-gexec 'systemctl is-active kiosk-app.service kiosk-sync.service' 10 >"$w/bad-units.txt" 2>&1 || true
-grep -q '^active' "$w/bad-units.txt" && die "kiosk started with a wrong kiosk.toml: $(cat "$w/bad-units.txt")"
-gexec 'cat /dev/vcs1' 10 >"$w/tty1.txt"
-rot_line="$(grep -n '^rotation = 45' "$w/kiosk-bad.toml" | cut -d: -f1)"
-hal_line="$(grep -n '^hal = ' "$w/kiosk-bad.toml" | cut -d: -f1)"
-tr -s ' ' <"$w/tty1.txt" >"$w/tty1-squeezed.txt"
-grep -q "line $rot_line, \[display\] rotation = 45: write 0, 90, 180 or 270" "$w/tty1-squeezed.txt" \
-  || die "tty1 does not name the rotation line: $(cat "$w/tty1-squeezed.txt")"
-grep -q "hal" "$w/tty1-squeezed.txt" && grep -q "line $hal_line" "$w/tty1-squeezed.txt" \
-  || die "tty1 does not name the misspelt key hal (line $hal_line): $(cat "$w/tty1-squeezed.txt")"
-screen bad-config
-ok "wrong kiosk.toml: kiosk not started, tty1 ($w/bad-config.png) names line $rot_line (rotation) and line $hal_line (hal)"
 stop_vm
 
 echo "== boot test passed in $(( $(date +%s) - t0 )) s ($accel)"
