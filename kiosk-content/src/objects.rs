@@ -25,16 +25,18 @@ pub const OBJECT_FORMAT: u32 = 1;
 /// changed record rewrites a sixteenth of them.
 const PROGRESS_SHARDS: usize = 16;
 /// The district's synonyms (`synonyms.csv`), one object.
-const SYNONYMS_OBJECT: &str = "synonyms.json";
+pub(crate) const SYNONYMS_OBJECT: &str = "synonyms.json";
 
+/// `bundle.json`: the bundle's metadata (the store reads it one object at
+/// a time too, `store::delta`).
 #[derive(Serialize, Deserialize)]
-struct BundleObject {
-    format: u32,
-    meta: BundleMeta,
-    progress_salt: String,
+pub(crate) struct BundleObject {
+    pub(crate) format: u32,
+    pub(crate) meta: BundleMeta,
+    pub(crate) progress_salt: String,
 }
 
-fn item_path(item: &Item) -> String {
+pub(crate) fn item_path(item: &Item) -> String {
     let id = &item.meta().id;
     match item {
         // A hall's own notices live under its delegated prefix.
@@ -178,7 +180,10 @@ fn to_json<T: Serialize>(v: &T) -> Vec<u8> {
     serde_json::to_vec(v).unwrap_or_default()
 }
 
-fn from_json<T: for<'de> Deserialize<'de>>(path: &str, bytes: &[u8]) -> Result<T, ContentError> {
+pub(crate) fn from_json<T: for<'de> Deserialize<'de>>(
+    path: &str,
+    bytes: &[u8],
+) -> Result<T, ContentError> {
     serde_json::from_slice(bytes)
         .map_err(|e| ContentError::object(path, format!("not valid content JSON: {e}")))
 }
