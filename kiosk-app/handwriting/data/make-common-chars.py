@@ -15,6 +15,10 @@ package (`apt-get install unicode-data`; files in /usr/share/unicode):
 - kTotalStrokes: the stroke count (the first value, the one for China).
 
 Run: python3 make-common-chars.py /usr/share/unicode > common-chars.txt
+
+With `--radical N` it prints instead, in code-point order, the standard
+characters whose radical (kRSUnicode) is Kangxi radical N: the character
+lists of src/order.rs (162 辶, 54 廴).
 """
 import bz2
 import re
@@ -41,8 +45,12 @@ def fields(path, key):
                 yield chr(int(parts[0][2:], 16)), parts[2]
 
 
-def main(unihan_dir):
+def main(unihan_dir, radical=None):
     tgh = {c: int(v.split(":")[1]) for c, v in fields(f"{unihan_dir}/Unihan_OtherMappings.txt.bz2", "kTGH")}
+    if radical is not None:
+        rs = {c: v.split()[0].split(".")[0] for c, v in fields(f"{unihan_dir}/Unihan_IRGSources.txt.bz2", "kRSUnicode")}
+        sys.stdout.write("".join(sorted(c for c in tgh if rs.get(c) == radical)) + "\n")
+        return
     counts = {}
     for c, v in fields(f"{unihan_dir}/Unihan_Readings.txt.bz2", "kHanyuPinlu"):
         counts[c] = sum(int(n) for n in re.findall(r"\((\d+)\)", v))
@@ -57,4 +65,10 @@ def main(unihan_dir):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else "/usr/share/unicode")
+    args = sys.argv[1:]
+    radical = None
+    if "--radical" in args:
+        i = args.index("--radical")
+        radical = args[i + 1]
+        del args[i : i + 2]
+    main(args[0] if args else "/usr/share/unicode", radical)

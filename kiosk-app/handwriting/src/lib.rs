@@ -12,6 +12,7 @@
 
 mod ffi;
 mod ink;
+pub mod order;
 pub mod rank;
 
 use std::path::{Path, PathBuf};
@@ -94,7 +95,10 @@ impl Recognizer {
 
     /// Up to `n` characters the ink may be, best first: Zinnia's
     /// candidates that are standard characters, re-ranked by how common
-    /// they are and how well their stroke count fits the drawing.
+    /// they are and how well their stroke count fits the drawing. For a
+    /// drawing that ends as 辶 or 廴 does, Zinnia is also asked with those
+    /// strokes first, the order its model learnt ([`order`]): up to three
+    /// classifications in all.
     pub fn recognize(&self, ink: &Ink, n: usize) -> Result<Vec<Candidate>, HandwritingError> {
         self.recognize_weighted(ink, n, rank::WEIGHTS)
     }
@@ -106,7 +110,24 @@ impl Recognizer {
         n: usize,
         weights: rank::Weights,
     ) -> Result<Vec<Candidate>, HandwritingError> {
-        let raw = self.recognize_raw(ink, ZINNIA_NBEST)?;
+        let mut raw = self.recognize_raw(ink, ZINNIA_NBEST)?;
+        let late = order::LateComponent::ends_like(&ink.strokes);
+        for component in order::LATE_COMPONENTS.iter().filter(|_| late) {
+            let Some(order) = component.order(ink.strokes.len()) else {
+                continue;
+            };
+            let moved = Ink {
+                width: ink.width,
+                height: ink.height,
+                strokes: order.iter().map(|&i| ink.strokes[i].clone()).collect(),
+            };
+            raw.extend(
+                self.recognize_raw(&moved, ZINNIA_NBEST)?
+                    .into_iter()
+                    .filter(|(v, _)| v.chars().next().is_some_and(|c| component.in_character(c)))
+                    .map(|(v, s)| (v, s - weights.moved_order)),
+            );
+        }
         Ok(rank::rerank(&raw, ink.strokes.len(), n, weights))
     }
 

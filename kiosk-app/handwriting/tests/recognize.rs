@@ -47,13 +47,15 @@ fn three_hundred_common_characters_are_in_the_top_five() {
         set.len(),
         misses.join(" ")
     );
-    // Measured: top-1 0.793, top-5 0.890. The issue asks for 0.95; the
-    // misses are mostly characters the Debian model learnt in another stroke
-    // order (辶 first: 这 过 进 边 道; 女 水 医 ...), which re-ranking cannot
-    // repair. This floor guards against a regression until a better model.
+    // Measured: top-1 0.800, top-5 0.910 (0.793 / 0.890 before the moved
+    // order for 辶 and 廴). The issue asks for 0.95; the misses left are
+    // characters the Debian model learnt in another stroke order or stroke
+    // shape (女 水 医 之 生 安 ..., most missed even traced exactly), which
+    // neither re-ranking nor the moved order repairs. This floor guards
+    // against a regression until a better model.
     assert!(
-        top1 as f64 / n >= 0.78 && top5 as f64 / n >= 0.88,
-        "top-1 {:.3} / top-5 rate {:.3} below 0.78 / 0.88; misses: {}",
+        top1 as f64 / n >= 0.79 && top5 as f64 / n >= 0.90,
+        "top-1 {:.3} / top-5 rate {:.3} below 0.79 / 0.90; misses: {}",
         top1 as f64 / n,
         top5 as f64 / n,
         misses.join(" ")
@@ -78,6 +80,39 @@ fn the_characters_residents_write_most_are_in_the_top_five() {
                 .collect();
             assert!(got.contains(&c), "{c} (jitter {rep}) → {got:?}");
         }
+    }
+}
+
+#[test]
+fn zou_written_last_as_taught_is_understood() {
+    // The model learnt 辶 first; residents write it last. Zinnia alone
+    // does not offer these in its first 60 for the school order.
+    let rec = recognizer();
+    let set = fixture::set("test");
+    for c in ['这', '过', '进', '还', '通'] {
+        let medians = &set.iter().find(|(k, _)| *k == c).expect("in the fixture").1;
+        let ink = fixture::jittered(medians, fixture::seed(c, 0));
+        let got: Vec<char> = rec
+            .recognize(&ink, 5)
+            .expect("recognized")
+            .iter()
+            .map(|k| k.character)
+            .collect();
+        assert!(got.contains(&c), "{c} → {got:?}");
+        let without = kiosk_handwriting::rank::Weights {
+            moved_order: f32::INFINITY,
+            ..kiosk_handwriting::rank::WEIGHTS
+        };
+        let plain: Vec<char> = rec
+            .recognize_weighted(&ink, 5, without)
+            .expect("recognized")
+            .iter()
+            .map(|k| k.character)
+            .collect();
+        assert!(
+            !plain.contains(&c),
+            "{c} found without the moved order: {plain:?}"
+        );
     }
 }
 
