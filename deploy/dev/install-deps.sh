@@ -1,21 +1,33 @@
 #!/usr/bin/env bash
 # Installs the Debian packages a developer machine or CI needs to build and
 # test the workspace. Safe to run again: it installs only what is missing.
+#
+#   bash deploy/dev/install-deps.sh                # everything
+#   bash deploy/dev/install-deps.sh --build-only   # only what compiling needs
+#                                                  # (tests/run.sh installs the rest
+#                                                  # while the workspace compiles)
 set -euo pipefail
 
-packages=(
+build=(
   pkg-config
   libfontconfig1-dev   # Slint's font discovery (fontique)
-  fonts-noto-cjk       # a system CJK font, so no fallback path renders tofu
   libudev-dev          # Slint linuxkms backend (the Pi build)
   libinput-dev
   libxkbcommon-dev
+)
+packages=(
+  "${build[@]}"
+  fonts-noto-cjk       # a system CJK font, so no fallback path renders tofu
   faketime             # clock-skew tests of kiosk-sync
   nginx                # deploy test: a real nginx serving a repository
   systemd              # systemd-analyze verify for the units
   libzinnia-dev tegaki-zinnia-simplified-chinese  # handwriting: Zinnia (kiosk-handwriting loads libzinnia.so.0) and its zh_CN model
   prometheus           # issue 16: a real Prometheus scrapes kiosk-sync in a test; promtool checks the exposition and rules
 )
+
+if [ "${1:-}" = "--build-only" ]; then
+  packages=("${build[@]}")
+fi
 
 missing=()
 for p in "${packages[@]}"; do
