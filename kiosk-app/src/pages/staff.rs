@@ -332,6 +332,8 @@ pub mod words {
     pub const RAW_SET_ASIDE: &str = "暂不显示的条目";
     pub const INTERFACES: &str = "网络接口";
     pub const PRINTER_PORT: &str = "打印机接口";
+    pub const HANDWRITING: &str = "手写输入";
+    pub const HANDWRITING_RAW: &str = "手写识别说明";
     pub const CHANNEL_RAW: &str = "来源原文";
     pub const FROM_SERVER: &str = "县级内容服务器";
     pub const FROM_USB: &str = "U盘导入";
@@ -592,9 +594,21 @@ fn render(win: &MainWindow, ctx: &AppContext) {
                 None => zh::staff::UNKNOWN.to_string(),
             },
         ),
+        (words::HANDWRITING, {
+            // "可用", or "不可用：…, 群众只能用拼音和数字键盘".
+            let plain = &ctx.handwriting.availability().plain;
+            plain
+                .strip_prefix(words::HANDWRITING)
+                .unwrap_or(plain)
+                .to_string()
+        }),
     ]));
     details.push((words::PRINTER_PORT, ctx.printer.describe()));
     details.push((words::INTERFACES, network_summary()));
+    details.push((
+        words::HANDWRITING_RAW,
+        ctx.handwriting.availability().technical.clone(),
+    ));
     details.push((
         zh::staff::APP_VERSION,
         env!("CARGO_PKG_VERSION").to_string(),
