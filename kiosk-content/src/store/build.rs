@@ -262,10 +262,13 @@ pub(super) fn build_generation(
     conn.execute_batch(
         "INSERT INTO title_ft(title_ft) VALUES ('optimize');
          INSERT INTO body_ft(body_ft) VALUES ('optimize');
-         INSERT INTO pinyin_ft(pinyin_ft) VALUES ('optimize');
-         PRAGMA journal_mode = DELETE;",
+         INSERT INTO pinyin_ft(pinyin_ft) VALUES ('optimize');",
     )
     .map_err(sql)?;
+    // Token document frequencies for search, from the finished indexes.
+    super::search::derive_term_docs(&conn).map_err(sql)?;
+    conn.execute_batch("PRAGMA journal_mode = DELETE;")
+        .map_err(sql)?;
     conn.close().map_err(|(_, e)| sql(e))?;
     Ok(())
 }

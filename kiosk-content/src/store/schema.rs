@@ -63,6 +63,20 @@ pub const MIGRATIONS: &[&str] = &[
     CREATE VIRTUAL TABLE title_vocab USING fts5vocab(title_ft, row);
     CREATE VIRTUAL TABLE body_vocab USING fts5vocab(body_ft, row);
     "#,
+    // 3: document frequencies of the title and body index tokens, for the
+    // IDF weights of partial matching. fts5vocab counts a token's documents
+    // by reading its whole doclist (tens of ms per common character at
+    // 100,000 documents, several per query); this table is derived once per
+    // generation from title_vocab and body_vocab after the indexes are
+    // written (`search::derive_term_docs`), and filled here for kept files.
+    r#"
+    CREATE TABLE term_docs (term TEXT PRIMARY KEY, title INTEGER NOT NULL, body INTEGER NOT NULL) WITHOUT ROWID;
+    INSERT INTO term_docs(term, title, body)
+        SELECT term, sum(t), sum(b) FROM (
+            SELECT term, doc AS t, 0 AS b FROM title_vocab
+            UNION ALL SELECT term, 0, doc FROM body_vocab)
+        GROUP BY term;
+    "#,
 ];
 
 /// The schema version this code reads and writes.

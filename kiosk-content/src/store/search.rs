@@ -1178,6 +1178,21 @@ impl ContentReader {
     }
 }
 
+/// Derives `term_docs` (schema migration 3) from the finished title and
+/// body indexes: for every index token, how many titles and how many bodies
+/// hold it. Run after every change to `title_ft` or `body_ft`; it replaces
+/// the whole table.
+pub(crate) fn derive_term_docs(conn: &rusqlite::Connection) -> rusqlite::Result<()> {
+    conn.execute_batch(
+        "DELETE FROM term_docs;
+         INSERT INTO term_docs(term, title, body)
+             SELECT term, sum(t), sum(b) FROM (
+                 SELECT term, doc AS t, 0 AS b FROM title_vocab
+                 UNION ALL SELECT term, 0, doc FROM body_vocab)
+             GROUP BY term;",
+    )
+}
+
 /// Order of kinds on the results page when nothing else decides: residents
 /// at a service hall mostly come to get something done, so service guides
 /// lead, then the documents behind them.
