@@ -224,6 +224,14 @@ fi
 [ -f "$code" ] || die "$code missing (apt-get install -y ovmf qemu-efi-aarch64)"
 cp "$vars" "$w/vars.fd"
 firmware=(-drive "if=pflash,format=raw,unit=0,readonly=on,file=$code" -drive "if=pflash,format=raw,unit=1,file=$w/vars.fd")
+if [ "$arch" = arm64 ]; then
+  # The test's copy only: the kernel also logs to QEMU virt's PL011
+  # (ttyAMA0), so serial-*.log shows how far a slow TCG boot got.
+  esp_start="$(sfdisk -J "$w/disk.img" | python3 -c 'import json,sys; p=[p for p in json.load(sys.stdin)["partitiontable"]["partitions"] if p.get("name")=="KIOSKBOOT"]; print(p[0]["start"])')"
+  mcopy -o -i "$w/disk.img@@$((esp_start * 512))" ::/loader/entries/kiosk-a.conf "$w/kiosk-a.conf"
+  sed -i 's/^options /options console=ttyAMA0,115200n8 /' "$w/kiosk-a.conf"
+  mcopy -o -i "$w/disk.img@@$((esp_start * 512))" "$w/kiosk-a.conf" ::/loader/entries/kiosk-a.conf
+fi
 if [ "$arch" = amd64 ] && [ "$uefi" = 0 ] && [ "$accel" = kvm ]; then
   esp_start="$(sfdisk -J "$w/disk.img" | python3 -c 'import json,sys; p=[p for p in json.load(sys.stdin)["partitiontable"]["partitions"] if p.get("name")=="KIOSKBOOT"]; print(p[0]["start"])')"
   esp="$w/disk.img@@$((esp_start * 512))"

@@ -202,7 +202,9 @@ kver="$(basename "$(ls -d "$r"/lib/modules/* | sort -V | tail -1)")"
 echo "   kernel $kver"
 
 echo "== partitions"
-cmdline="root=PARTUUID=$roota_uuid rootfstype=ext4 ro rootwait quiet loglevel=3 consoleblank=0 vt.global_cursor_default=0 systemd.show_status=error"
+# systemd.show_status=no: the screen shows the kiosk or kiosk-config's
+# message, never boot status lines (they are in the journal).
+cmdline="root=PARTUUID=$roota_uuid rootfstype=ext4 ro rootwait quiet loglevel=3 consoleblank=0 vt.global_cursor_default=0 systemd.show_status=no"
 # ESP / Pi boot partition.
 esp="$work/esp.img"
 mkfs.vfat -F 32 -n KIOSKBOOT -i 6b696f01 --invariant -C "$esp" $((256 * 1024)) >/dev/null
