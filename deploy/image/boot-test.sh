@@ -294,13 +294,13 @@ screen_is() { # screen_is NAME REF T
   done
   die "the screen ($w/$1.png) is not $w/$2.png: $d % of pixels differ"
 }
-plug() { # plug ID IMAGE [bytes-per-second]
-  local file="{\"driver\": \"file\", \"filename\": \"$2\", \"read-only\": true}"
+plug() { # plug ID IMAGE [bytes-per-second]: a writable stick (the kiosk mounts it rw for its report)
+  local file="{\"driver\": \"file\", \"filename\": \"$2\"}"
   if [ -n "${3:-}" ]; then
     ctl qmp "$w/qmp.sock" object-add "{\"qom-type\": \"throttle-group\", \"id\": \"tg-$1\", \"limits\": {\"bps-read\": $3}}" >/dev/null
-    ctl qmp "$w/qmp.sock" blockdev-add "{\"driver\": \"throttle\", \"node-name\": \"$1\", \"throttle-group\": \"tg-$1\", \"read-only\": true, \"file\": {\"driver\": \"raw\", \"read-only\": true, \"file\": $file}}" >/dev/null
+    ctl qmp "$w/qmp.sock" blockdev-add "{\"driver\": \"throttle\", \"node-name\": \"$1\", \"throttle-group\": \"tg-$1\", \"file\": {\"driver\": \"raw\", \"file\": $file}}" >/dev/null
   else
-    ctl qmp "$w/qmp.sock" blockdev-add "{\"driver\": \"raw\", \"node-name\": \"$1\", \"read-only\": true, \"file\": $file}" >/dev/null
+    ctl qmp "$w/qmp.sock" blockdev-add "{\"driver\": \"raw\", \"node-name\": \"$1\", \"file\": $file}" >/dev/null
   fi
   ctl qmp "$w/qmp.sock" device_add "{\"driver\": \"usb-storage\", \"bus\": \"xhci.0\", \"drive\": \"$1\", \"id\": \"dev-$1\", \"removable\": true}" >/dev/null
 }
