@@ -57,6 +57,39 @@ impl CtlError {
     }
 }
 
+/// Who may use the control socket, checked by the daemon on every
+/// connection from the peer's credentials (`SO_PEERCRED`), whatever the
+/// socket file's mode: root, the daemon's own user, and members of the
+/// daemon's group (the app runs with the supplementary group `kiosk`). The
+/// file mode (0660) already keeps others out; this holds even when the mode
+/// or a parent folder's was loosened by hand. The refusal names the uid and
+/// what to do.
+pub fn check_peer(stream: &std::os::unix::net::UnixStream) -> Result<(), String> {
+    let cred = rustix::net::sockopt::socket_peercred(stream)
+        .map_err(|e| format!("cannot tell who is connecting ({e}); refused"))?;
+    let (uid, gid) = (cred.uid.as_raw(), cred.gid.as_raw());
+    let (my_uid, my_gid) = (
+        rustix::process::geteuid().as_raw(),
+        rustix::process::getegid().as_raw(),
+    );
+    if uid == 0 || uid == my_uid || gid == my_gid {
+        return Ok(());
+    }
+    // Supplementary groups: the kernel's view of the peer, from /proc.
+    let pid = cred.pid.as_raw_nonzero().get();
+    let groups = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let member = groups
+        .lines()
+        .find_map(|l| l.strip_prefix("Groups:"))
+        .is_some_and(|g| g.split_whitespace().any(|g| g == my_gid.to_string()));
+    if member {
+        return Ok(());
+    }
+    Err(format!(
+        "uid {uid} (gid {gid}) may not use the sync service's control socket: only root, uid {my_uid} and members of gid {my_gid} may; add the user to the daemon's group (kiosk)"
+    ))
+}
+
 /// One request; an `ok: false` answer is [`CtlError::Refused`].
 pub fn send(socket: &Path, req: &ControlRequest) -> Result<ControlResponse, CtlError> {
     let resp = control::request(socket, req, REQUEST_TIMEOUT)?;

@@ -1008,12 +1008,18 @@ impl Drop for ClientSlot {
 fn serve_client(stream: &UnixStream, shared: &Shared) {
     let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
     let _ = stream.set_write_timeout(Some(Duration::from_secs(5)));
-    let resp = match control::read_request(stream) {
-        Err(e) => {
+    let resp = match (control::read_request(stream), crate::ctl::check_peer(stream)) {
+        // Refused after its request line is read, so the client reads the
+        // answer instead of a broken pipe.
+        (_, Err(why)) => {
+            warn!("control socket: {why}");
+            ControlResponse::error(why)
+        }
+        (Err(e), Ok(())) => {
             warn!("control socket: {e}");
             ControlResponse::error(e)
         }
-        Ok(req) => answer(req, shared),
+        (Ok(req), Ok(())) => answer(req, shared),
     };
     let _ = control::write_response(stream, &resp);
 }

@@ -85,7 +85,7 @@ pub enum SyncError {
     },
     #[error("content store: {0}")]
     Store(String),
-    #[error("{path}: {source}")]
+    #[error("{path}: {source}{}", crate::tuf::io_advice(source))]
     Io {
         path: PathBuf,
         #[source]

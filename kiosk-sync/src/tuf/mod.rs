@@ -62,7 +62,7 @@ pub enum TufError {
     TargetNotFound(String),
     #[error(transparent)]
     Fetch(#[from] FetchError),
-    #[error("{path}: {source}")]
+    #[error("{path}: {source}{}", io_advice(source))]
     Io {
         path: PathBuf,
         #[source]
@@ -116,7 +116,7 @@ pub enum FetchError {
     TooLong { url: String, limit: u64 },
     #[error("{url}: {message}; check the network or the server, the next attempt resumes")]
     Network { url: String, message: String },
-    #[error("{path}: {source}")]
+    #[error("{path}: {source}{}", io_advice(source))]
     Io {
         path: PathBuf,
         #[source]
@@ -229,6 +229,21 @@ impl MetadataDir {
     pub fn write(&self, role: &str, bytes: &[u8]) -> Result<(), TufError> {
         write_atomic(&self.path_of(role), bytes)
             .map_err(|(path, source)| TufError::Io { path, source })
+    }
+}
+
+/// What staff can do about a file-system error on the kiosk's data
+/// folder, appended to the message that names the path ("" for others).
+pub fn io_advice(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::ReadOnlyFilesystem => {
+            "; the file system holding it is read-only (an SD card remounts itself read-only after errors): check the card (dmesg), then remount it read-write (mount -o remount,rw) or replace the card; the content on screen stays as it is".into()
+        }
+        std::io::ErrorKind::PermissionDenied => format!(
+            "; kiosk-sync (uid {}) may not write there: the data folder's files must belong to the user kiosk-sync runs as (chown -R kiosk-sync:kiosk on the data folder, /var/lib/kiosk on a kiosk); the content on screen stays as it is",
+            rustix::process::geteuid().as_raw()
+        ),
+        _ => String::new(),
     }
 }
 
