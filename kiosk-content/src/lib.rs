@@ -19,6 +19,7 @@ pub mod source;
 pub mod store;
 pub mod synonyms;
 pub mod text;
+pub mod usage;
 
 use std::collections::BTreeMap;
 
