@@ -111,7 +111,8 @@ impl Recognizer {
         weights: rank::Weights,
     ) -> Result<Vec<Candidate>, HandwritingError> {
         let mut raw = self.recognize_raw(ink, ZINNIA_NBEST)?;
-        let late = order::LateComponent::ends_like(&ink.strokes);
+        // An infinite penalty turns the moved order off (for comparison).
+        let late = weights.moved_order.is_finite() && order::LateComponent::ends_like(&ink.strokes);
         for component in order::LATE_COMPONENTS.iter().filter(|_| late) {
             let Some(order) = component.order(ink.strokes.len()) else {
                 continue;

@@ -65,7 +65,8 @@ pub struct Weights {
     /// character (at most 4 counted: strokes written joined or broken).
     pub strokes: f32,
     /// Taken off Zinnia's score for a character found only with a
-    /// component's strokes moved to the front ([`crate::order`]).
+    /// component's strokes moved to the front ([`crate::order`]);
+    /// infinite: the moved order is not asked about at all.
     pub moved_order: f32,
 }
 
