@@ -94,11 +94,20 @@ impl AppContext {
         printer: Rc<dyn Printer>,
         devices: crate::hardware::Devices,
     ) -> Rc<AppContext> {
-        let pin = PinGate::new(
-            &config.staff_pin_hash,
-            config.pin_max_failures,
-            std::time::Duration::from_secs(config.pin_lockout_secs),
-        );
+        let lockout = std::time::Duration::from_secs(config.pin_lockout_secs);
+        // systemd's StateDirectory=kiosk-app: the PIN lockout survives a
+        // restart there. Without it (tests, screenshots, a developer's
+        // run) the lockout is kept in memory only.
+        let pin = match std::env::var_os("STATE_DIRECTORY") {
+            Some(dir) => PinGate::with_state_file(
+                &config.staff_pin_hash,
+                config.pin_max_failures,
+                lockout,
+                &PathBuf::from(dir).join(crate::pin::STATE_FILE),
+                std::time::Instant::now(),
+            ),
+            _ => PinGate::new(&config.staff_pin_hash, config.pin_max_failures, lockout),
+        };
         let handwriting = if spawner.is_inline() {
             crate::handwriting::HandwritingWorker::inline(&config.handwriting_model)
         } else {

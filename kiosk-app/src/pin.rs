@@ -1,8 +1,15 @@
 //! The staff PIN: an argon2 hash in the config, a lockout after repeated
 //! failures, and the hidden gesture that opens the PIN page. Nothing typed
 //! is logged.
+//!
+//! The failure count and the end of a lockout are kept in a small file in
+//! the app's state directory (`$STATE_DIRECTORY/pin-lockout`, systemd's
+//! `StateDirectory=kiosk-app`), so restarting the app (pulling the plug)
+//! does not give a brute-forcer a fresh set of tries. The file holds two
+//! numbers and nothing a resident typed.
 
-use std::time::{Duration, Instant};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use argon2::Argon2;
 use argon2::password_hash::{
@@ -30,7 +37,13 @@ pub struct PinGate {
     lockout: Duration,
     failures: u32,
     locked_until: Option<Instant>,
+    /// Where the failures and the lockout survive a restart (None: memory
+    /// only).
+    state_file: Option<PathBuf>,
 }
+
+/// The lockout state file's name in the app's state directory.
+pub const STATE_FILE: &str = "pin-lockout";
 
 impl PinGate {
     pub fn new(hash: &str, max_failures: u32, lockout: Duration) -> PinGate {
@@ -40,6 +53,72 @@ impl PinGate {
             lockout,
             failures: 0,
             locked_until: None,
+            state_file: None,
+        }
+    }
+
+    /// A gate whose failures and lockout are kept in `file` and read back
+    /// from it now. A lockout read back lasts what was left of it by the
+    /// wall clock, never more than `lockout` (a clock set back cannot
+    /// lengthen it, a clock set forward only shortens it). An unreadable
+    /// or garbled file counts as a full lockout: failing closed is the
+    /// safe side for a staff panel, and it is logged.
+    pub fn with_state_file(
+        hash: &str,
+        max_failures: u32,
+        lockout: Duration,
+        file: &Path,
+        now: Instant,
+    ) -> PinGate {
+        let mut gate = PinGate::new(hash, max_failures, lockout);
+        gate.state_file = Some(file.to_path_buf());
+        match std::fs::read_to_string(file) {
+            Ok(text) => match parse_state(&text) {
+                Some((failures, until_unix)) => {
+                    gate.failures = failures.min(gate.max_failures);
+                    let now_unix = unix_now();
+                    if until_unix > now_unix {
+                        let left = Duration::from_secs(until_unix - now_unix).min(lockout);
+                        gate.locked_until = Some(now + left);
+                    } else if until_unix > 0 {
+                        // The lockout ended while the app was down.
+                        gate.failures = 0;
+                    }
+                }
+                None => {
+                    tracing::warn!(
+                        file = %file.display(),
+                        "staff PIN state file unreadable; the PIN page stays locked for one lockout"
+                    );
+                    gate.failures = gate.max_failures;
+                    gate.locked_until = Some(now + lockout);
+                }
+            },
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => {
+                tracing::warn!(
+                    file = %file.display(),
+                    "cannot read the staff PIN state file ({e}); the PIN page stays locked for one lockout"
+                );
+                gate.failures = gate.max_failures;
+                gate.locked_until = Some(now + lockout);
+            }
+        }
+        gate
+    }
+
+    /// Writes the failures and the lockout's end (Unix seconds) to the state
+    /// file, atomically (temporary file, fsync, rename).
+    fn save(&self, now: Instant) {
+        let Some(file) = &self.state_file else {
+            return;
+        };
+        let until = self
+            .locked_for(now)
+            .map_or(0, |d| unix_now() + d.as_secs().max(1));
+        let text = format!("failures {}\nlocked_until {until}\n", self.failures);
+        if let Err(e) = write_atomic(file, text.as_bytes()) {
+            tracing::warn!(file = %file.display(), "cannot save the staff PIN lockout: {e}");
         }
     }
 
@@ -61,7 +140,7 @@ impl PinGate {
         if let Some(remaining) = self.locked_for(now) {
             return PinResult::LockedOut { remaining };
         }
-        if self.locked_until.is_some() {
+        if self.locked_until.is_some() || self.failures >= self.max_failures {
             // The lockout is over: a fresh set of tries.
             self.locked_until = None;
             self.failures = 0;
@@ -75,6 +154,7 @@ impl PinGate {
             .unwrap_or(false);
         if ok {
             self.failures = 0;
+            self.save(now);
             tracing::info!("staff PIN accepted");
             return PinResult::Accepted;
         }
@@ -82,15 +162,47 @@ impl PinGate {
         tracing::warn!(failures = self.failures, "wrong staff PIN");
         if self.failures >= self.max_failures {
             self.locked_until = Some(now + self.lockout);
+            self.save(now);
             tracing::warn!(seconds = self.lockout.as_secs(), "staff PIN page locked");
             return PinResult::LockedOut {
                 remaining: self.lockout,
             };
         }
+        self.save(now);
         PinResult::Wrong {
             tries_left: self.max_failures - self.failures,
         }
     }
+}
+
+fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+/// `failures N` and `locked_until UNIX_SECONDS`, one a line.
+fn parse_state(text: &str) -> Option<(u32, u64)> {
+    let mut failures = None;
+    let mut until = None;
+    for line in text.lines() {
+        match line.split_once(' ') {
+            Some(("failures", n)) => failures = n.trim().parse().ok(),
+            Some(("locked_until", n)) => until = n.trim().parse().ok(),
+            _ => return None,
+        }
+    }
+    Some((failures?, until?))
+}
+
+fn write_atomic(file: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let dir = file.parent().unwrap_or(Path::new("."));
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    tmp.write_all(bytes)?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(file).map_err(|e| e.error)?;
+    Ok(())
 }
 
 /// Makes the PHC hash for a PIN (for `kiosk-app hash-pin`).

@@ -172,7 +172,9 @@ impl SearchState {
     /// character written on the pad).
     pub fn pick(&mut self, index: usize) {
         if let Some(w) = self.candidates.get(index).cloned() {
-            if self.query().chars().count() < MAX_QUERY_CHARS {
+            // Only a word that fits: a candidate (the vocabulary's, the
+            // recognizer's) never takes the query past the cap.
+            if self.query().chars().count() + w.chars().count() <= MAX_QUERY_CHARS {
                 self.words.push_str(&w);
             }
             self.letters.clear();
