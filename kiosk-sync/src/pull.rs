@@ -3,10 +3,11 @@
 //!
 //! Order: TUF refresh (root, timestamp, snapshot, targets) -> the bundle
 //! manifest target -> its shards -> hall manifests through their
-//! delegations -> objects not yet in `DATA_DIR/objects/` (each checked
-//! against length and sha256) -> one atomic `apply_generation`. Nothing is
-//! applied unless every step succeeded; the store is only touched by the
-//! last step.
+//! delegations -> the store's plan (which objects differ from what it
+//! holds) -> those objects not yet in `DATA_DIR/objects/` (each checked
+//! against length and sha256) -> one atomic apply that reads them one at
+//! a time (a delta on the live store, or a first install written under a
+//! temporary name). Nothing is applied unless every step succeeded.
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -14,6 +15,7 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use kiosk_content::control::ImportRecord;
+use kiosk_content::store::ApplyPlan;
 use tracing::{info, warn};
 
 use crate::http::{
@@ -151,12 +153,27 @@ pub fn free_bytes(dir: &Path) -> Option<u64> {
 /// message) can still be written.
 const DISK_RESERVE: u64 = 256 * 1024;
 
-/// How much room a new generation of `content_bytes` of objects is
-/// expected to take in the store (the SQLite file with its search index):
-/// an estimate, twice the objects plus 512 kB. If it falls short, the
-/// apply's own ENOSPC is reported the same way (`SyncError::DiskFull`).
-fn generation_estimate(content_bytes: u64) -> u64 {
-    content_bytes.saturating_mul(2).saturating_add(512 * 1024)
+/// How much room applying a bundle is expected to take in the store: for
+/// a first install the new SQLite file with its search index (twice the
+/// objects plus 512 kB); for a delta four times the bytes of the objects
+/// it reads plus 1 MiB (the changed pages in the write-ahead log, the undo
+/// rows for a revert, pages the file grows by before freed ones are
+/// reused, and the vocabulary and term counts). An estimate: if it falls
+/// short, the apply's own ENOSPC is reported the same way
+/// (`SyncError::DiskFull`).
+fn store_estimate(entries: &BTreeMap<String, ObjectRef>, plan: &ApplyPlan) -> u64 {
+    if plan.first_install {
+        let content: u64 = entries.values().map(|r| r.length).sum();
+        content.saturating_mul(2).saturating_add(512 * 1024)
+    } else {
+        let changed: u64 = plan
+            .read
+            .iter()
+            .filter_map(|p| entries.get(p))
+            .map(|r| r.length)
+            .sum();
+        changed.saturating_mul(4).saturating_add(1024 * 1024)
+    }
 }
 
 fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> SyncError + '_ {
@@ -238,10 +255,16 @@ pub trait ContentApplier {
     fn highest_bundle_version(&mut self) -> Result<u64, SyncError>;
     /// Whether a generation is current.
     fn has_current(&mut self) -> Result<bool, SyncError>;
-    /// Apply all objects as one new generation, atomically.
+    /// Which of `entries` applying them will read (all of them for a first
+    /// install; else the added and changed ones). Reads no object.
+    fn plan(&mut self, entries: &BTreeMap<String, ObjectRef>) -> Result<ApplyPlan, SyncError>;
+    /// Apply `entries` as one new generation, atomically, reading the
+    /// objects the plan named through `read`, one at a time (never all
+    /// of them in memory).
     fn apply(
         &mut self,
-        objects: Vec<(String, Vec<u8>)>,
+        entries: &BTreeMap<String, ObjectRef>,
+        read: &mut dyn FnMut(&str) -> Result<Vec<u8>, SyncError>,
         info: &ApplyInfo,
     ) -> Result<AppliedGeneration, SyncError>;
 }
@@ -945,28 +968,46 @@ fn pull_verified(
         });
     }
 
-    check_disk_space(data, &entries)?;
-    let mut objects = Vec::with_capacity(entries.len());
-    for (path, r) in &entries {
-        let bytes = session.object(path, r)?;
-        objects.push((path.clone(), bytes));
+    let plan = applier.plan(&entries)?;
+    check_disk_space(data, &entries, &plan)?;
+    // A delta's objects are fetched and checked before the store is
+    // touched. A first install reads (and fetches) each object while it
+    // writes the new store file, which nobody sees until it is complete.
+    if !plan.first_install {
+        for path in &plan.read {
+            if let Some(r) = entries.get(path) {
+                session.object(path, r)?;
+            }
+        }
     }
     let info = ApplyInfo {
         bundle_version: snapshot_version,
         channel: source.channel(),
         published_at,
     };
-    let applied = applier.apply(objects, &info).map_err(|e| match e {
-        // The estimate was short: say so the same way.
-        SyncError::Store(msg) if msg.contains("os error 28") || msg.contains("disk is full") => {
-            SyncError::DiskFull {
-                path: data.root.clone(),
-                needed: generation_estimate(entries.values().map(|r| r.length).sum()),
-                free: free_bytes(&data.root).unwrap_or(0),
+    let mut read = |path: &str| -> Result<Vec<u8>, SyncError> {
+        let r = entries.get(path).ok_or_else(|| SyncError::Object {
+            path: path.to_string(),
+            sha256: String::new(),
+            detail: "not in the bundle manifest".into(),
+        })?;
+        session.object(path, r)
+    };
+    let applied = applier
+        .apply(&entries, &mut read, &info)
+        .map_err(|e| match e {
+            // The estimate was short: say so the same way.
+            SyncError::Store(msg)
+                if msg.contains("os error 28") || msg.contains("disk is full") =>
+            {
+                SyncError::DiskFull {
+                    path: data.root.clone(),
+                    needed: store_estimate(&entries, &plan),
+                    free: free_bytes(&data.root).unwrap_or(0),
+                }
             }
-        }
-        other => other,
-    })?;
+            other => other,
+        })?;
     info!(
         "applied generation {} (bundle {}, {} items)",
         applied.generation, applied.bundle_version, applied.item_count
@@ -999,26 +1040,26 @@ pub fn item_id_of(path: &str) -> Option<&str> {
 }
 
 /// Refuse, before anything is downloaded or written, an update the disk
-/// cannot hold: the objects not cached yet, plus the new generation in the
-/// store, plus a reserve for the sync state.
+/// cannot hold: the objects to read that are not cached yet, plus what
+/// the store needs ([`store_estimate`]), plus a reserve for the sync state.
 fn check_disk_space(
     data: &DataDir,
     entries: &BTreeMap<String, ObjectRef>,
+    plan: &ApplyPlan,
 ) -> Result<(), SyncError> {
     let Some(free) = free_bytes(&data.root) else {
         return Ok(());
     };
     let mut missing = 0u64;
     let mut seen = HashSet::new();
-    for r in entries.values() {
+    for r in plan.read.iter().filter_map(|p| entries.get(p)) {
         if seen.insert(&r.sha256) && !data.objects().join(&r.sha256).exists() {
             let partial = std::fs::metadata(data.partial().join(&r.sha256)).map_or(0, |m| m.len());
             missing += r.length.saturating_sub(partial);
         }
     }
-    let content: u64 = entries.values().map(|r| r.length).sum();
     let needed = missing
-        .saturating_add(generation_estimate(content))
+        .saturating_add(store_estimate(entries, plan))
         .saturating_add(DISK_RESERVE);
     if needed > free {
         return Err(SyncError::DiskFull {

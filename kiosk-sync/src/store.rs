@@ -1,9 +1,12 @@
 //! The bridge to the content store: `kiosk-sync` is its only writer.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use kiosk_content::{ContentObject, ContentSet, ContentWriter, GenerationInfo, StoreError};
+use kiosk_content::store::ApplyPlan;
+use kiosk_content::{ContentWriter, GenerationInfo, StoreError};
 
+use crate::manifest::ObjectRef;
 use crate::pull::{AppliedGeneration, ApplyInfo, ContentApplier, SyncError};
 
 fn store_err(e: StoreError) -> SyncError {
@@ -42,35 +45,63 @@ impl ContentApplier for StoreApplier {
         Ok(self.writer()?.current().map_err(store_err)?.is_some())
     }
 
+    fn plan(&mut self, entries: &BTreeMap<String, ObjectRef>) -> Result<ApplyPlan, SyncError> {
+        let list = listing(entries);
+        self.writer()?.plan(&list).map_err(store_err)
+    }
+
     fn apply(
         &mut self,
-        objects: Vec<(String, Vec<u8>)>,
+        entries: &BTreeMap<String, ObjectRef>,
+        read: &mut dyn FnMut(&str) -> Result<Vec<u8>, SyncError>,
         info: &ApplyInfo,
     ) -> Result<AppliedGeneration, SyncError> {
-        let objs: Vec<ContentObject> = objects
-            .into_iter()
-            .map(|(path, bytes)| ContentObject { path, bytes })
-            .collect();
-        let set = ContentSet::from_objects(objs).map_err(|e| {
-            SyncError::Store(format!(
-                "the bundle's objects do not form valid content: {e}"
-            ))
-        })?;
-        let rec = self
-            .writer()?
-            .apply_generation(
-                &set,
-                &GenerationInfo {
-                    bundle_version: info.bundle_version,
-                    channel: info.channel.clone(),
-                    published_at: info.published_at,
-                },
-            )
-            .map_err(store_err)?;
+        let list = listing(entries);
+        let mut writer = self.writer()?;
+        // A failed read keeps its own error (a download cut, a bad hash,
+        // a cancelled pull), not the store's wrapping of it.
+        let mut failed: Option<SyncError> = None;
+        let res = writer.apply_objects(
+            &list,
+            &mut |path| {
+                read(path).map_err(|e| {
+                    let message = e.to_string();
+                    failed = Some(e);
+                    StoreError::Source {
+                        path: path.to_string(),
+                        message,
+                    }
+                })
+            },
+            &GenerationInfo {
+                bundle_version: info.bundle_version,
+                channel: info.channel.clone(),
+                published_at: info.published_at,
+            },
+        );
+        let rec = match res {
+            Ok(rec) => rec,
+            Err(e) => {
+                return Err(failed.unwrap_or_else(|| match e {
+                    StoreError::Object(msg) => SyncError::Store(format!(
+                        "the bundle's objects do not form valid content: {msg}"
+                    )),
+                    e => store_err(e),
+                }));
+            }
+        };
         Ok(AppliedGeneration {
             generation: rec.generation,
             bundle_version: rec.bundle_version,
             item_count: rec.item_count,
         })
     }
+}
+
+/// (path, sha256) of every object, sorted by path (a BTreeMap is).
+fn listing(entries: &BTreeMap<String, ObjectRef>) -> Vec<(&str, &str)> {
+    entries
+        .iter()
+        .map(|(p, r)| (p.as_str(), r.sha256.as_str()))
+        .collect()
 }

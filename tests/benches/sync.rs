@@ -1,6 +1,9 @@
 //! Sync benchmark: bytes transferred for a 1% change vs the full bundle,
 //! object verification throughput vs `sha256sum` on the same files, and
-//! apply time for 10,000 and 100,000 documents.
+//! for 10,000 and 100,000 documents a first install and a 1% change pulled
+//! from a repository directory by a child process (a fresh process, as
+//! kiosk-sync is): time, the child's peak RSS (`VmHWM`) and bytes it wrote
+//! (`/proc/self/io` `write_bytes`: object cache, store and state).
 //!
 //! `cargo bench -p kiosk-tests --bench sync` (add `-- --docs 10000
 //! --large-docs 100000`; `--large-docs 0` skips the big apply).
@@ -12,9 +15,11 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::time::Instant;
 
+use kiosk_content::SourceTree;
 use kiosk_content::generate::synthetic_tree;
-use kiosk_content::{ContentSet, ContentWriter, GenerationInfo, SourceTree, compile};
 use kiosk_sync::pull::{PullResult, Source};
+use kiosk_sync::state::ManualClock;
+use kiosk_sync::store::StoreApplier;
 use kiosk_tests::sync_support::{SyncFixture, objects_of};
 use sha2::Digest;
 
@@ -51,8 +56,99 @@ fn mib(b: u64) -> f64 {
     b as f64 / (1024.0 * 1024.0)
 }
 
+/// What a child pull reported about itself.
+struct ChildReport {
+    secs: f64,
+    hwm_kib: u64,
+    write_bytes: u64,
+}
+
+/// `VmHWM` (kB) from /proc/self/status and `write_bytes` from /proc/self/io.
+fn self_usage() -> (u64, u64) {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let hwm = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0);
+    let io = std::fs::read_to_string("/proc/self/io").unwrap_or_default();
+    let written = io
+        .lines()
+        .find_map(|l| l.strip_prefix("write_bytes:"))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0);
+    (hwm, written)
+}
+
+/// The child: one pull from a repository directory into DATA with the real
+/// store, then one line with its time, peak RSS and bytes written.
+fn child_main(argv: &[String]) {
+    let data = PathBuf::from(&argv[0]);
+    let repo = PathBuf::from(&argv[1]);
+    let root = PathBuf::from(&argv[2]);
+    let clock = ManualClock::new(chrono::Utc::now());
+    let t = Instant::now();
+    let out = kiosk_sync::pull::pull(
+        &data,
+        &Source::Dir(repo),
+        Some(&root),
+        &clock,
+        &mut StoreApplier::new(&data),
+    )
+    .expect("child pull");
+    assert!(matches!(out.result, PullResult::Applied { .. }));
+    let secs = t.elapsed().as_secs_f64();
+    let (hwm, written) = self_usage();
+    println!("CHILD {secs} {hwm} {written}");
+}
+
+fn child_pull(fx: &SyncFixture) -> ChildReport {
+    let exe = std::env::current_exe().expect("current exe");
+    let out = Command::new(exe)
+        .arg("--child-pull")
+        .arg(&fx.data)
+        .arg(&fx.repo)
+        .arg(&fx.root_json)
+        .output()
+        .expect("run child");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "child pull failed: {stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let line = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("CHILD "))
+        .expect("child report");
+    let f: Vec<&str> = line.split(' ').collect();
+    ChildReport {
+        secs: f[0].parse().unwrap_or(0.0),
+        hwm_kib: f[1].parse().unwrap_or(0),
+        write_bytes: f[2].parse().unwrap_or(0),
+    }
+}
+
+/// Bytes of the content store's files.
+fn store_bytes(data: &std::path::Path) -> u64 {
+    std::fs::read_dir(data.join("content"))
+        .map(|rd| {
+            rd.flatten()
+                .filter_map(|e| e.metadata().ok())
+                .filter(|m| m.is_file())
+                .map(|m| m.len())
+                .sum()
+        })
+        .unwrap_or(0)
+}
+
 fn main() {
-    if std::env::args().any(|a| a == "--list") {
+    let argv: Vec<String> = std::env::args().collect();
+    if argv.iter().any(|a| a == "--list") {
+        return;
+    }
+    if let Some(i) = argv.iter().position(|a| a == "--child-pull") {
+        child_main(&argv[i + 1..]);
         return;
     }
     let docs = arg("--docs", 10_000);
@@ -147,43 +243,49 @@ fn main() {
         100.0 * best_base / best_ours
     );
 
-    // Apply time alone (ContentSet from objects + one atomic generation).
+    // Pull + apply in a child process (a fresh process, as kiosk-sync is):
+    // first install, then a 1% change, from a repository directory. The
+    // child reports its own peak RSS and bytes written.
     for n in [docs, large] {
         if n == 0 {
             continue;
         }
-        let objs = if n == docs {
-            v1.clone()
+        let (v1, v2, changed) = if n == docs {
+            (v1.clone(), v2.clone(), changed)
         } else {
-            objects_of(&synthetic_tree(n, 11))
+            let t = Instant::now();
+            let tree = synthetic_tree(n, 11);
+            let (tree2, changed) = change_one_percent(&tree);
+            let pair = (objects_of(&tree), objects_of(&tree2), changed);
+            println!(
+                "compiled {n} docs twice in {:.1} s",
+                t.elapsed().as_secs_f64()
+            );
+            pair
         };
-        let dir = tempfile::tempdir().expect("tmp");
-        let t = Instant::now();
-        let set = ContentSet::from_objects(
-            objs.into_iter()
-                .map(|o| kiosk_content::ContentObject {
-                    path: o.path,
-                    bytes: o.bytes,
-                })
-                .collect(),
-        )
-        .expect("from_objects");
-        let mut w = ContentWriter::open(dir.path()).expect("writer");
-        let rec = w
-            .apply_generation(
-                &set,
-                &GenerationInfo {
-                    bundle_version: 1,
-                    channel: "bench".into(),
-                    published_at: None,
-                },
-            )
-            .expect("apply");
+        let fx = SyncFixture::new();
+        fx.publish(&v1);
+        drop(v1);
+        let first = child_pull(&fx);
+        let store1 = store_bytes(&fx.data);
         println!(
-            "apply {n} docs: {:.2} s ({} items)",
-            t.elapsed().as_secs_f64(),
-            rec.item_count
+            "apply {n} docs, first install: {:.2} s, peak RSS {:.1} MiB, {:.1} MiB written, store {:.1} MiB",
+            first.secs,
+            first.hwm_kib as f64 / 1024.0,
+            mib(first.write_bytes),
+            mib(store1)
+        );
+        fx.publish(&v2);
+        drop(v2);
+        let second = child_pull(&fx);
+        let store2 = store_bytes(&fx.data);
+        println!(
+            "apply {n} docs, 1% change ({changed} policies): {:.2} s, peak RSS {:.1} MiB, {:.1} MiB written ({:.2}% of the store), store {:.1} MiB",
+            second.secs,
+            second.hwm_kib as f64 / 1024.0,
+            mib(second.write_bytes),
+            100.0 * second.write_bytes as f64 / store2.max(1) as f64,
+            mib(store2)
         );
     }
-    let _ = (compile, Source::Dir(PathBuf::new()));
 }

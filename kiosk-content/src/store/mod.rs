@@ -1,29 +1,44 @@
 //! The content store on a kiosk's disk.
 //!
 //! ```text
-//! <data_dir>/content/current.json        which generation is current (atomic rename)
-//! <data_dir>/content/gen-00000042.db     one immutable SQLite file per generation
-//! <data_dir>/content/gen-00000041.db     the previous generation, kept for revert
+//! <data_dir>/content/store.db            the live store (SQLite, WAL mode)
+//! <data_dir>/content/store.db-wal, -shm  its write-ahead log and index
+//! <data_dir>/content/current.json        which generation is current (a mirror of
+//!                                        the store's own `meta.state`)
 //! <data_dir>/content/writer.lock         held by the one writer (kiosk-sync)
 //! ```
 //!
-//! A generation file is written completely under a temporary name, synced,
-//! renamed into place, and only then named in `current.json`, itself
-//! replaced by rename. A power cut at any moment leaves the old or the new
-//! content, complete. Readers open generation files immutable and read-only.
+//! A first install writes `store.db.tmp` from the bundle's objects read one
+//! at a time, syncs it and renames it into place. Every later bundle is
+//! applied as a delta: only the objects whose sha256 differs from the
+//! store's `objects` table are read, and their rows (items, full-text
+//! indexes, links, vocabulary, kind ranges, progress, assets, synonyms,
+//! term counts) are replaced in ONE write transaction, together with the
+//! generation record, the store state and the undo rows (the previous
+//! version of each changed object) a one-step revert needs. WAL with
+//! `synchronous = FULL`: a power cut leaves exactly the old or the new
+//! content; readers keep the snapshot they started with until they
+//! `refresh`. `current.json` is written after the commit; if a crash falls
+//! between the two, the writer repairs it from the store when it opens.
+//! Stores written by older versions (`gen-NNNNNNNN.db`, one immutable file
+//! per generation) are still read until the next update installs
+//! `store.db`.
 
 mod build;
+mod delta;
 pub mod schema;
 mod search;
 
+use std::collections::HashMap;
 use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, NaiveDate, Utc};
-use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
 use serde::{Deserialize, Serialize};
 
+pub use build::ReadObject;
 pub use search::{MatchedBy, SEARCH_PER_KIND, SearchGroup, SearchHit, SearchResults};
 
 use crate::ContentSet;
@@ -71,6 +86,13 @@ pub enum StoreError {
     },
     #[error("stored item {id}: {message}")]
     Corrupt { id: String, message: String },
+    /// A bundle object the store cannot use (named in the message).
+    #[error("bundle object {0}")]
+    Object(String),
+    /// Reading an object failed in the caller (the sync layer keeps the
+    /// real error).
+    #[error("reading bundle object {path}: {message}")]
+    Source { path: String, message: String },
 }
 
 impl StoreError {
@@ -128,6 +150,26 @@ fn content_dir(data_dir: &Path) -> PathBuf {
     data_dir.join("content")
 }
 
+/// The live store's file name in the content directory.
+const STORE_FILE: &str = "store.db";
+
+/// What a bundle needs from the store, before anything is read or
+/// written: a first install (every object), or a delta.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApplyPlan {
+    /// No live store yet: the whole bundle is written as a new file.
+    pub first_install: bool,
+    /// Paths of the objects that will be read (added or changed).
+    pub read: Vec<String>,
+    /// Objects that will be removed.
+    pub removed: usize,
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(bytes))
+}
+
 fn read_state(dir: &Path) -> Result<StoreState, StoreError> {
     let path = dir.join("current.json");
     match std::fs::read(&path) {
@@ -162,6 +204,8 @@ pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), StoreError> 
 pub struct ContentWriter {
     dir: PathBuf,
     _lock: File,
+    /// The live store, once there is one.
+    conn: Option<Connection>,
 }
 
 impl ContentWriter {
@@ -178,16 +222,94 @@ impl ContentWriter {
         if lock.try_lock().is_err() {
             return Err(StoreError::Locked(dir));
         }
-        let writer = ContentWriter { dir, _lock: lock };
+        let mut writer = ContentWriter {
+            dir,
+            _lock: lock,
+            conn: None,
+        };
+        writer.open_live()?;
         writer.clean_up()?;
-        writer.migrate_existing()?;
+        if writer.conn.is_none() {
+            writer.migrate_existing()?;
+        }
         Ok(writer)
     }
 
-    /// Removes half-written files left by a crash and generations that are
-    /// neither current nor previous.
+    /// Opens the live store (if any), migrates it, and repairs
+    /// `current.json` from the store's own state (a power cut between the
+    /// store's commit and that file's rename).
+    fn open_live(&mut self) -> Result<(), StoreError> {
+        let path = self.dir.join(STORE_FILE);
+        if !path.exists() {
+            // Leftovers of a store that is gone must not meet a new one.
+            for ext in ["-wal", "-shm"] {
+                let _ = std::fs::remove_file(self.dir.join(format!("{STORE_FILE}{ext}")));
+            }
+            return Ok(());
+        }
+        let mut conn = Connection::open(&path).map_err(StoreError::sql(&path))?;
+        conn.execute_batch(
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA cache_size = -16000;
+             PRAGMA journal_size_limit = 4194304; PRAGMA temp_store = MEMORY;",
+        )
+        .map_err(StoreError::sql(&path))?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))
+            .map_err(StoreError::sql(&path))?;
+        schema::migrate(&mut conn).map_err(StoreError::sql(&path))?;
+        self.conn = Some(conn);
+        if let Some(state) = self.db_state()? {
+            let file = read_state(&self.dir).ok();
+            if file.as_ref() != Some(&state) {
+                tracing::info!("content/current.json repaired from the store's state");
+                self.write_state_file(&state)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn store_path(&self) -> PathBuf {
+        self.dir.join(STORE_FILE)
+    }
+
+    fn db_state(&self) -> Result<Option<StoreState>, StoreError> {
+        let Some(conn) = &self.conn else {
+            return Ok(None);
+        };
+        let path = self.store_path();
+        let json: Option<String> = conn
+            .query_row("SELECT value FROM meta WHERE key = 'state'", [], |r| {
+                r.get(0)
+            })
+            .optional()
+            .map_err(StoreError::sql(&path))?;
+        json.map(|j| {
+            serde_json::from_str(&j).map_err(|e| StoreError::State {
+                path,
+                message: format!("meta.state: {e}"),
+            })
+        })
+        .transpose()
+    }
+
+    /// The store's state: the live store's own, else `current.json` (a
+    /// store of an older version, or none yet).
+    fn state(&self) -> Result<StoreState, StoreError> {
+        match self.db_state()? {
+            Some(s) => Ok(s),
+            None => read_state(&self.dir),
+        }
+    }
+
+    /// Removes half-written files left by a crash and generation files of
+    /// older versions that are neither current nor previous (all of them
+    /// once the live store exists).
     fn clean_up(&self) -> Result<(), StoreError> {
-        let state = read_state(&self.dir)?;
+        let live = self.store_path().exists();
+        let state = if live {
+            StoreState::default()
+        } else {
+            read_state(&self.dir)?
+        };
         let keep: Vec<String> = [&state.current, &state.previous]
             .iter()
             .filter_map(|g| g.as_ref().map(|g| g.file_name()))
@@ -204,7 +326,8 @@ impl ContentWriter {
         Ok(())
     }
 
-    /// Brings kept generation files up to this program's schema.
+    /// Brings kept generation files of older versions up to this
+    /// program's schema.
     fn migrate_existing(&self) -> Result<(), StoreError> {
         let state = read_state(&self.dir)?;
         for g in [&state.current, &state.previous].into_iter().flatten() {
@@ -216,60 +339,172 @@ impl ContentWriter {
     }
 
     pub fn current(&self) -> Result<Option<GenerationRecord>, StoreError> {
-        Ok(read_state(&self.dir)?.current)
+        Ok(self.state()?.current)
     }
 
     pub fn previous(&self) -> Result<Option<GenerationRecord>, StoreError> {
-        Ok(read_state(&self.dir)?.previous)
+        Ok(self.state()?.previous)
     }
 
     /// The newest bundle version ever applied; a revert does not lower it.
     pub fn highest_bundle_version(&self) -> Result<u64, StoreError> {
-        Ok(read_state(&self.dir)?.highest_bundle_version)
+        Ok(self.state()?.highest_bundle_version)
     }
 
-    /// Makes `content` the current generation in one atomic step. Refuses a
-    /// bundle version not newer than every one applied before, whatever the
-    /// channel. On any error the current generation is unchanged.
+    /// The live store, if it can take a delta (a store written by a
+    /// first install of this version).
+    fn delta_base(&self) -> Result<Option<&Connection>, StoreError> {
+        let Some(conn) = &self.conn else {
+            return Ok(None);
+        };
+        let complete: Option<String> = conn
+            .query_row("SELECT value FROM meta WHERE key = 'objects'", [], |r| {
+                r.get(0)
+            })
+            .optional()
+            .map_err(StoreError::sql(&self.store_path()))?;
+        Ok((complete.as_deref() == Some("complete")).then_some(conn))
+    }
+
+    /// What applying `entries` (path, sha256; sorted by path) would read
+    /// and remove. Reads no object.
+    pub fn plan(&self, entries: &[(&str, &str)]) -> Result<ApplyPlan, StoreError> {
+        match self.delta_base()? {
+            Some(conn) => {
+                let changes = delta::diff(conn, entries)?;
+                Ok(ApplyPlan {
+                    first_install: false,
+                    removed: changes.iter().filter(|c| c.new.is_none()).count(),
+                    read: changes
+                        .into_iter()
+                        .filter(|c| c.new.is_some())
+                        .map(|c| c.path)
+                        .collect(),
+                })
+            }
+            None => Ok(ApplyPlan {
+                first_install: true,
+                read: entries.iter().map(|(p, _)| p.to_string()).collect(),
+                removed: 0,
+            }),
+        }
+    }
+
+    /// Makes `content` the current generation in one atomic step (see
+    /// [`ContentWriter::apply_objects`]).
     pub fn apply_generation(
         &mut self,
         content: &ContentSet,
         info: &GenerationInfo,
     ) -> Result<GenerationRecord, StoreError> {
-        let state = read_state(&self.dir)?;
+        let objects = content.to_objects();
+        let mut shas: Vec<(String, String)> = objects
+            .iter()
+            .map(|o| (o.path.clone(), sha256_hex(&o.bytes)))
+            .collect();
+        shas.sort();
+        let by_path: HashMap<&str, &[u8]> = objects
+            .iter()
+            .map(|o| (o.path.as_str(), o.bytes.as_slice()))
+            .collect();
+        let entries: Vec<(&str, &str)> =
+            shas.iter().map(|(p, h)| (p.as_str(), h.as_str())).collect();
+        self.apply_objects(
+            &entries,
+            &mut |p| {
+                by_path
+                    .get(p)
+                    .map(|b| b.to_vec())
+                    .ok_or_else(|| StoreError::Object(format!("{p}: not in the content set")))
+            },
+            info,
+        )
+    }
+
+    /// Makes the bundle `entries` (path, sha256; sorted by path) the
+    /// current generation in one atomic step, reading objects through
+    /// `read` one at a time: all of them for a first install, else only
+    /// those whose sha256 differs from what the store holds. Refuses a
+    /// bundle version not newer than every one applied before, whatever
+    /// the channel. On any error the current generation is unchanged.
+    pub fn apply_objects(
+        &mut self,
+        entries: &[(&str, &str)],
+        read: &mut build::ReadObject<'_>,
+        info: &GenerationInfo,
+    ) -> Result<GenerationRecord, StoreError> {
+        let state = self.state()?;
         if info.bundle_version <= state.highest_bundle_version {
             return Err(StoreError::StaleBundle {
                 offered: info.bundle_version,
                 highest: state.highest_bundle_version,
             });
         }
-        let record = GenerationRecord {
+        let mut record = GenerationRecord {
             generation: state.last_generation + 1,
             bundle_version: info.bundle_version,
             channel: info.channel.clone(),
             applied_at: Utc::now(),
             published_at: info.published_at,
-            item_count: content.items.len() as u64,
+            item_count: 0,
         };
-        let path = self.dir.join(record.file_name());
-        let tmp = self.dir.join(format!("{}.tmp", record.file_name()));
-        let _ = std::fs::remove_file(&tmp);
-        if let Err(e) = build::build_generation(&tmp, content, &record) {
-            let _ = std::fs::remove_file(&tmp);
-            return Err(e);
-        }
-        File::open(&tmp)
-            .and_then(|f| f.sync_all())
-            .map_err(|e| StoreError::io(&tmp, e))?;
-        std::fs::rename(&tmp, &path).map_err(|e| StoreError::io(&path, e))?;
-        sync_dir(&self.dir)?;
-        let new_state = StoreState {
-            previous: state.current.clone(),
+        let new_state = |record: &GenerationRecord, previous| StoreState {
+            previous,
             current: Some(record.clone()),
             highest_bundle_version: info.bundle_version,
             last_generation: record.generation,
         };
-        self.commit(&new_state)?;
+        let path = self.store_path();
+        let delta_ok = self.delta_base()?.is_some();
+        let done = if let (true, Some(conn)) = (delta_ok, self.conn.as_mut()) {
+            let changes = delta::diff(conn, entries)?;
+            let before = item_count(conn, &path)?;
+            let tx = conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(StoreError::sql(&path))?;
+            record.item_count =
+                delta::apply_changes(&tx, &changes, &mut |p| read(p).map(Some), true, before)?;
+            let st = new_state(&record, state.current.clone());
+            write_meta(&tx, &path, &record, &st)?;
+            tx.commit().map_err(StoreError::sql(&path))?;
+            tracing::info!(
+                changed = changes.len(),
+                "applied a bundle as a delta on the live store"
+            );
+            st
+        } else {
+            let tmp = self.dir.join(format!("{STORE_FILE}.tmp"));
+            let _ = std::fs::remove_file(&tmp);
+            // Readers of an older generation file keep it until they refresh.
+            let st0 = new_state(&record, None);
+            let meta = [("generation", to_json(&record)?), ("state", to_json(&st0)?)];
+            let n = match build::build_store(&tmp, entries, read, &meta) {
+                Ok(n) => n,
+                Err(e) => {
+                    let _ = std::fs::remove_file(&tmp);
+                    return Err(e);
+                }
+            };
+            record.item_count = n;
+            let st = new_state(&record, None);
+            {
+                let conn = Connection::open(&tmp).map_err(StoreError::sql(&tmp))?;
+                write_meta(&conn, &tmp, &record, &st)?;
+                conn.close().map_err(|(_, e)| StoreError::sql(&tmp)(e))?;
+            }
+            File::open(&tmp)
+                .and_then(|f| f.sync_all())
+                .map_err(|e| StoreError::io(&tmp, e))?;
+            self.conn = None;
+            for ext in ["-wal", "-shm"] {
+                let _ = std::fs::remove_file(self.dir.join(format!("{STORE_FILE}{ext}")));
+            }
+            std::fs::rename(&tmp, &path).map_err(|e| StoreError::io(&path, e))?;
+            sync_dir(&self.dir)?;
+            self.open_live()?;
+            st
+        };
+        self.after_commit(&done)?;
         tracing::info!(
             generation = record.generation,
             bundle_version = record.bundle_version,
@@ -279,17 +514,36 @@ impl ContentWriter {
         Ok(record)
     }
 
-    /// Makes the previous generation current again (a staff action). The
-    /// highest bundle version stays, so the reverted bundle is not pulled again.
+    /// Makes the previous generation current again (a staff action): the
+    /// undo rows of the last update are applied back in one transaction,
+    /// as cheap as that update. The highest bundle version stays, so the
+    /// reverted bundle is not pulled again.
     pub fn revert(&mut self) -> Result<GenerationRecord, StoreError> {
-        let state = read_state(&self.dir)?;
+        let state = self.state()?;
         let previous = state.previous.clone().ok_or(StoreError::NothingToRevert)?;
         let new_state = StoreState {
             current: Some(previous.clone()),
             previous: None,
             ..state
         };
-        self.commit(&new_state)?;
+        let path = self.store_path();
+        if let Some(conn) = self.conn.as_mut() {
+            let changes = delta::undo_changes(conn)?;
+            let before = item_count(conn, &path)?;
+            let tx = conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(StoreError::sql(&path))?;
+            let mut from_undo = |p: &str| delta::undo_bytes(&tx, p);
+            delta::apply_changes(&tx, &changes, &mut from_undo, false, before)?;
+            tx.execute("DELETE FROM undo", [])
+                .map_err(StoreError::sql(&path))?;
+            write_meta(&tx, &path, &previous, &new_state)?;
+            tx.commit().map_err(StoreError::sql(&path))?;
+            self.after_commit(&new_state)?;
+        } else {
+            self.write_state_file(&new_state)?;
+            self.clean_up()?;
+        }
         tracing::info!(
             generation = previous.generation,
             "reverted to previous content generation"
@@ -297,14 +551,88 @@ impl ContentWriter {
         Ok(previous)
     }
 
-    fn commit(&self, state: &StoreState) -> Result<(), StoreError> {
+    fn write_state_file(&self, state: &StoreState) -> Result<(), StoreError> {
         let bytes = serde_json::to_vec_pretty(state).map_err(|e| StoreError::State {
             path: self.dir.join("current.json"),
             message: e.to_string(),
         })?;
-        write_atomic(&self.dir.join("current.json"), &bytes)?;
-        self.clean_up()
+        write_atomic(&self.dir.join("current.json"), &bytes)
     }
+
+    /// After a commit: `current.json`, leftovers, compaction, checkpoint.
+    fn after_commit(&mut self, state: &StoreState) -> Result<(), StoreError> {
+        self.write_state_file(state)?;
+        self.clean_up()?;
+        self.compact()?;
+        if let Some(conn) = &self.conn {
+            // PASSIVE: never waits for a reader still on the old snapshot;
+            // what it cannot copy now, the next checkpoint does.
+            let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
+        }
+        Ok(())
+    }
+
+    /// Hands free pages back to the file system once they pass a tenth of
+    /// the store (and 1 MiB), so churn does not grow the store without
+    /// bound. The pages freed by one update are mostly reused by the next;
+    /// this runs rarely and moves only pages from the end of the file.
+    pub fn compact(&mut self) -> Result<bool, StoreError> {
+        let path = self.store_path();
+        let Some(conn) = &self.conn else {
+            return Ok(false);
+        };
+        let pragma = |q: &str| -> Result<i64, StoreError> {
+            conn.query_row(q, [], |r| r.get(0))
+                .map_err(StoreError::sql(&path))
+        };
+        let free = pragma("PRAGMA freelist_count")?;
+        let pages = pragma("PRAGMA page_count")?;
+        if free >= 256 && free * 10 >= pages {
+            conn.execute_batch("PRAGMA incremental_vacuum;")
+                .map_err(StoreError::sql(&path))?;
+            tracing::info!(free_pages = free, pages, "compacted the content store");
+            return Ok(true);
+        }
+        Ok(false)
+    }
+
+    /// The (path, sha256) of every object the live store holds (tests).
+    pub fn stored_objects(&self) -> Result<std::collections::BTreeMap<String, String>, StoreError> {
+        match &self.conn {
+            Some(c) => delta::stored_objects(c),
+            None => Ok(Default::default()),
+        }
+    }
+}
+
+fn to_json<T: Serialize>(v: &T) -> Result<String, StoreError> {
+    serde_json::to_string(v).map_err(|e| StoreError::Corrupt {
+        id: "state".into(),
+        message: e.to_string(),
+    })
+}
+
+fn item_count(conn: &Connection, path: &Path) -> Result<u64, StoreError> {
+    conn.query_row("SELECT count(*) FROM items", [], |r| r.get::<_, i64>(0))
+        .map(|n| n as u64)
+        .map_err(StoreError::sql(path))
+}
+
+/// The generation record and store state, inside the store.
+fn write_meta(
+    conn: &Connection,
+    path: &Path,
+    record: &GenerationRecord,
+    state: &StoreState,
+) -> Result<(), StoreError> {
+    let mut m = conn
+        .prepare_cached("INSERT OR REPLACE INTO meta(key, value) VALUES (?1, ?2)")
+        .map_err(StoreError::sql(path))?;
+    m.execute(params!["generation", to_json(record)?])
+        .map_err(StoreError::sql(path))?;
+    m.execute(params!["state", to_json(state)?])
+        .map_err(StoreError::sql(path))?;
+    Ok(())
 }
 
 /// Filters for list pages. Empty fields do not filter.
@@ -355,16 +683,93 @@ fn parse_date(s: Option<String>) -> Option<NaiveDate> {
 }
 
 /// A read-only view of the current generation. Cheap to query from the UI
-/// thread; [`ContentReader::refresh`] switches to a newer generation.
+/// thread; [`ContentReader::refresh`] switches to a newer generation. On
+/// the live store it holds one read transaction open, so every query sees
+/// the same generation until `refresh` (WAL: the writer does not wait).
 pub struct ContentReader {
     dir: PathBuf,
     path: PathBuf,
     conn: Connection,
+    /// Reading `store.db` (else an immutable file of an older version).
+    live: bool,
     record: GenerationRecord,
     meta: BundleMeta,
     salt: [u8; 16],
     ranges: Vec<(ItemKind, i64, i64)>,
     today: Option<NaiveDate>,
+}
+
+/// What a reader loads once per generation.
+type Loaded = (BundleMeta, [u8; 16], Vec<(ItemKind, i64, i64)>);
+
+fn load_generation(conn: &Connection, path: &Path) -> Result<Loaded, StoreError> {
+    let found = schema::version(conn).map_err(StoreError::sql(path))?;
+    if found != schema::current_version() {
+        return Err(StoreError::SchemaMismatch {
+            path: path.to_path_buf(),
+            found,
+            expected: schema::current_version(),
+        });
+    }
+    let meta_json: String = conn
+        .query_row("SELECT value FROM meta WHERE key = 'bundle'", [], |r| {
+            r.get(0)
+        })
+        .map_err(StoreError::sql(path))?;
+    let meta: BundleMeta = serde_json::from_str(&meta_json).map_err(|e| StoreError::Corrupt {
+        id: "bundle".into(),
+        message: e.to_string(),
+    })?;
+    let salt_hex: String = conn
+        .query_row(
+            "SELECT value FROM meta WHERE key = 'progress_salt'",
+            [],
+            |r| r.get(0),
+        )
+        .map_err(StoreError::sql(path))?;
+    let salt: [u8; 16] = hex::decode(&salt_hex)
+        .ok()
+        .and_then(|v| v.try_into().ok())
+        .ok_or_else(|| StoreError::Corrupt {
+            id: "progress_salt".into(),
+            message: "not 16 hex bytes".into(),
+        })?;
+    let mut ranges = Vec::new();
+    {
+        let mut stmt = conn
+            .prepare("SELECT kind, first, last FROM kind_ranges")
+            .map_err(StoreError::sql(path))?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, i64>(1)?,
+                    r.get::<_, i64>(2)?,
+                ))
+            })
+            .map_err(StoreError::sql(path))?;
+        for row in rows {
+            let (kind, first, last) = row.map_err(StoreError::sql(path))?;
+            if let Some(k) = ItemKind::parse(&kind) {
+                ranges.push((k, first, last));
+            }
+        }
+    }
+    ranges.sort_by_key(|(k, _, _)| *k);
+    Ok((meta, salt, ranges))
+}
+
+/// The generation record the live store holds.
+fn live_record(conn: &Connection, path: &Path) -> Result<GenerationRecord, StoreError> {
+    let json: String = conn
+        .query_row("SELECT value FROM meta WHERE key = 'generation'", [], |r| {
+            r.get(0)
+        })
+        .map_err(StoreError::sql(path))?;
+    serde_json::from_str(&json).map_err(|e| StoreError::Corrupt {
+        id: "generation".into(),
+        message: e.to_string(),
+    })
 }
 
 impl ContentReader {
@@ -375,9 +780,48 @@ impl ContentReader {
         let record = state
             .current
             .ok_or_else(|| StoreError::NoContent(data_dir.to_path_buf()))?;
-        Self::open_generation(&dir, record)
+        Self::open_at(&dir, record)
     }
 
+    fn open_at(dir: &Path, record: GenerationRecord) -> Result<ContentReader, StoreError> {
+        if dir.join(STORE_FILE).exists() {
+            Self::open_live(dir)
+        } else {
+            Self::open_generation(dir, record)
+        }
+    }
+
+    fn open_live(dir: &Path) -> Result<ContentReader, StoreError> {
+        let path = dir.join(STORE_FILE);
+        let uri = format!("file:{}?mode=ro", uri_escape(&path.to_string_lossy()));
+        let conn = Connection::open_with_flags(
+            &uri,
+            OpenFlags::SQLITE_OPEN_READ_ONLY
+                | OpenFlags::SQLITE_OPEN_URI
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(StoreError::sql(&path))?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))
+            .map_err(StoreError::sql(&path))?;
+        // One read transaction from here to the next refresh: one snapshot.
+        conn.execute_batch("BEGIN")
+            .map_err(StoreError::sql(&path))?;
+        let record = live_record(&conn, &path)?;
+        let (meta, salt, ranges) = load_generation(&conn, &path)?;
+        Ok(ContentReader {
+            dir: dir.to_path_buf(),
+            path,
+            conn,
+            live: true,
+            record,
+            meta,
+            salt,
+            ranges,
+            today: None,
+        })
+    }
+
+    /// A generation file of an older version (immutable).
     fn open_generation(dir: &Path, record: GenerationRecord) -> Result<ContentReader, StoreError> {
         let path = dir.join(record.file_name());
         if !path.exists() {
@@ -394,64 +838,12 @@ impl ContentReader {
                 | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )
         .map_err(StoreError::sql(&path))?;
-        let found = schema::version(&conn).map_err(StoreError::sql(&path))?;
-        if found != schema::current_version() {
-            return Err(StoreError::SchemaMismatch {
-                path,
-                found,
-                expected: schema::current_version(),
-            });
-        }
-        let meta_json: String = conn
-            .query_row("SELECT value FROM meta WHERE key = 'bundle'", [], |r| {
-                r.get(0)
-            })
-            .map_err(StoreError::sql(&path))?;
-        let meta: BundleMeta =
-            serde_json::from_str(&meta_json).map_err(|e| StoreError::Corrupt {
-                id: "bundle".into(),
-                message: e.to_string(),
-            })?;
-        let salt_hex: String = conn
-            .query_row(
-                "SELECT value FROM meta WHERE key = 'progress_salt'",
-                [],
-                |r| r.get(0),
-            )
-            .map_err(StoreError::sql(&path))?;
-        let salt: [u8; 16] = hex::decode(&salt_hex)
-            .ok()
-            .and_then(|v| v.try_into().ok())
-            .ok_or_else(|| StoreError::Corrupt {
-                id: "progress_salt".into(),
-                message: "not 16 hex bytes".into(),
-            })?;
-        let mut ranges = Vec::new();
-        {
-            let mut stmt = conn
-                .prepare("SELECT kind, first, last FROM kind_ranges")
-                .map_err(StoreError::sql(&path))?;
-            let rows = stmt
-                .query_map([], |r| {
-                    Ok((
-                        r.get::<_, String>(0)?,
-                        r.get::<_, i64>(1)?,
-                        r.get::<_, i64>(2)?,
-                    ))
-                })
-                .map_err(StoreError::sql(&path))?;
-            for row in rows {
-                let (kind, first, last) = row.map_err(StoreError::sql(&path))?;
-                if let Some(k) = ItemKind::parse(&kind) {
-                    ranges.push((k, first, last));
-                }
-            }
-        }
-        ranges.sort_by_key(|(k, _, _)| *k);
+        let (meta, salt, ranges) = load_generation(&conn, &path)?;
         Ok(ContentReader {
             dir: dir.to_path_buf(),
             path,
             conn,
+            live: false,
             record,
             meta,
             salt,
@@ -460,19 +852,44 @@ impl ContentReader {
         })
     }
 
-    /// Switches to a newer generation if `kiosk-sync` applied one. Returns
-    /// whether it switched. On error the reader keeps the content it has.
+    /// Switches to a newer generation if `kiosk-sync` applied one (or
+    /// reverted). Returns whether it switched. `current.json` says whether
+    /// anything changed; the store itself says what is current. On error
+    /// the reader keeps the content it has.
     pub fn refresh(&mut self) -> Result<bool, StoreError> {
         let state = read_state(&self.dir)?;
-        match state.current {
-            Some(rec) if rec.generation != self.record.generation => {
-                let today = self.today;
-                *self = Self::open_generation(&self.dir, rec)?;
-                self.today = today;
-                Ok(true)
-            }
-            _ => Ok(false),
+        let Some(rec) = state.current else {
+            return Ok(false);
+        };
+        if rec.generation == self.record.generation {
+            return Ok(false);
         }
+        let today = self.today;
+        if !self.live {
+            *self = Self::open_at(&self.dir, rec)?;
+            self.today = today;
+            return Ok(true);
+        }
+        // A fresh snapshot of the live store (the old one ends here).
+        self.conn
+            .execute_batch("COMMIT; BEGIN")
+            .map_err(StoreError::sql(&self.path))?;
+        let now = live_record(&self.conn, &self.path)?;
+        if now.generation == self.record.generation {
+            return Err(StoreError::State {
+                path: self.dir.join("current.json"),
+                message: format!(
+                    "it names generation {}, but the store holds generation {}; kiosk-sync repairs it when it next opens the store",
+                    rec.generation, now.generation
+                ),
+            });
+        }
+        let (meta, salt, ranges) = load_generation(&self.conn, &self.path)?;
+        self.record = now;
+        self.meta = meta;
+        self.salt = salt;
+        self.ranges = ranges;
+        Ok(true)
     }
 
     pub fn generation(&self) -> &GenerationRecord {

@@ -77,6 +77,20 @@ pub const MIGRATIONS: &[&str] = &[
             UNION ALL SELECT term, 0, doc FROM body_vocab)
         GROUP BY term;
     "#,
+    // 4: delta apply (store/delta.rs). Which bundle object (path, sha256)
+    // the store holds, so an update reads only the objects that changed;
+    // the previous version of each object the last update changed, for a
+    // one-step revert (bytes NULL: an item not shown); raw keyboard
+    // vocabulary weights, so `vocab` can be kept in step item by item; and
+    // the shard each progress record came from. A store migrated to this
+    // lacks `meta.objects = 'complete'`: its next update is a first install.
+    r#"
+    CREATE TABLE objects (path TEXT PRIMARY KEY, sha256 TEXT NOT NULL) WITHOUT ROWID;
+    CREATE TABLE undo (path TEXT PRIMARY KEY, sha256 TEXT, bytes BLOB);
+    CREATE TABLE vocab_weight (term TEXT PRIMARY KEY, weight INTEGER NOT NULL) WITHOUT ROWID;
+    ALTER TABLE progress ADD COLUMN object TEXT NOT NULL DEFAULT '';
+    CREATE INDEX progress_object ON progress(object);
+    "#,
 ];
 
 /// The schema version this code reads and writes.

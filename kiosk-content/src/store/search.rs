@@ -593,9 +593,18 @@ impl ContentReader {
     /// Every item of a section, to be ranked by validity and date.
     fn section_items(&self, kind: ItemKind, found: &mut Found) -> Result<(), StoreError> {
         if let Some((first, last)) = self.range_of(kind) {
-            let lo = (last - CANDIDATES_PER_KIND + 1).max(first);
-            for rowid in lo..=last {
-                found.add(rowid, MatchedBy::Section, 0.0, 0);
+            // Rowids within a kind are ordered but not dense (delta apply).
+            let mut stmt = self
+                .conn()
+                .prepare_cached(
+                    "SELECT rowid FROM items WHERE rowid BETWEEN ?1 AND ?2 ORDER BY rowid DESC LIMIT ?3",
+                )
+                .map_err(self.sql())?;
+            let rows = stmt
+                .query_map(params![first, last, CANDIDATES_PER_KIND], |r| r.get(0))
+                .map_err(self.sql())?;
+            for rowid in rows {
+                found.add(rowid.map_err(self.sql())?, MatchedBy::Section, 0.0, 0);
             }
         }
         Ok(())
@@ -815,11 +824,7 @@ impl ContentReader {
     }
 
     fn item_count(&self) -> i64 {
-        self.kind_ranges()
-            .iter()
-            .map(|(_, _, last)| *last)
-            .max()
-            .unwrap_or(0)
+        self.generation().item_count as i64
     }
 
     /// Ranked partial matching over the query and its variants: each item's
