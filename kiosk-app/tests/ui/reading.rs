@@ -93,7 +93,8 @@ fn old_village_figures_say_how_old_and_that_they_are_not_recent() {
 fn home_texts(k: &crate::harness::Kiosk) -> Vec<String> {
     let mut out: Vec<String> = crate::text_floor::text_runs(&k.win)
         .into_iter()
-        .map(|(t, _)| t)
+        // A tile's line split in two is still the same words.
+        .map(|(t, _)| t.replace('\n', ""))
         .filter(|t| !t.trim().is_empty())
         .collect();
     out.sort();
@@ -129,5 +130,74 @@ fn big_text_keeps_every_tile_line_and_notice() {
             .filter(|t| !big.contains(t) && t.as_str() != "大字")
             .collect();
         assert!(lost.is_empty(), "{w}x{h}: big text drops {lost:?}");
+    }
+}
+
+/// The tiles' lines under their titles: on one line where they fit, else
+/// split where a reader pauses (按领域、年份 / 查文件), never with one
+/// character left alone on a second line (big text used to leave 件, 懂,
+/// 办 ... alone).
+#[test]
+fn tile_lines_never_leave_one_character_alone() {
+    let k = demo();
+    for (w, h, big) in [
+        (1080, 1920, true),
+        (1080, 1920, false),
+        (1920, 1080, true),
+        (1920, 1080, false),
+    ] {
+        k.win.window().set_size(slint::PhysicalSize::new(w, h));
+        k.win.global::<Theme>().set_big_text(big);
+        kiosk_app::scenes::enter(&k.win, &k.ctx, "home", None).expect("scene");
+        k.wait(std::time::Duration::from_millis(1));
+        let mode = format!("{w}x{h}{}", if big { " big text" } else { "" });
+        let subs: Vec<(String, f32)> = ElementHandle::find_by_element_id(&k.win, "Tile::sub")
+            .filter_map(|e| Some((e.accessible_label()?.to_string(), e.size().height)))
+            .collect();
+        // Tiles scrolled out of view are not found; those on screen are.
+        assert!(subs.len() >= 9, "{mode}: {subs:?}");
+        let line = subs.iter().map(|s| s.1).fold(f32::MAX, f32::min);
+        let shown: Vec<String> = crate::text_floor::text_runs(&k.win)
+            .into_iter()
+            .map(|(t, _)| t)
+            .collect();
+        for (words, height) in &subs {
+            let text = shown
+                .iter()
+                .find(|t| t.replace('\n', "") == *words)
+                .unwrap_or_else(|| panic!("{mode}: {words} not shown"));
+            let lines = text.split('\n').count();
+            // Each part of the text is one line: nothing wrapped on its own.
+            assert!(
+                *height < line * (lines as f32 + 0.5),
+                "{mode}: {text:?} takes {height} px, lines of {line} px: wrapped"
+            );
+            assert!(
+                text.split('\n').all(|part| part.chars().count() >= 2),
+                "{mode}: {text:?}"
+            );
+        }
+        for words in [
+            "按领域、年份查文件",
+            "凭编号和查询码查询",
+            "村级财务和惠民资金",
+            "大厅和全县的公告",
+        ] {
+            let text = shown
+                .iter()
+                .find(|t| t.replace('\n', "") == words)
+                .unwrap_or_else(|| panic!("{mode}: {words} not shown"));
+            assert!(
+                text.split('\n').all(|part| part.chars().count() >= 2),
+                "{mode}: {text:?}"
+            );
+        }
+        if big && h > w {
+            // Portrait big text is where the lines are too long for one.
+            assert!(
+                shown.iter().any(|t| t == "按领域、年份\n查文件"),
+                "{mode}: {shown:?}"
+            );
+        }
     }
 }
