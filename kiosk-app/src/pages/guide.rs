@@ -33,11 +33,12 @@ pub fn setup(win: &MainWindow, ctx: &Rc<AppContext>) {
         let h = h.clone();
         move || h.run(print)
     });
-    a.on_show_hall(move || {
+    a.on_show_hall(move |tapped| {
         h.run(|win, ctx| {
             let window = ctx.guide.borrow().guide_id.clone().and_then(|id| {
                 match ctx.content.borrow().item(&id) {
-                    Ok(Some(Item::Guide(g))) => Some((g.hall, g.window)),
+                    Ok(Some(Item::Guide(g))) if tapped.is_empty() => Some((g.hall, g.window)),
+                    Ok(Some(Item::Guide(g))) => Some((g.hall, tapped.to_string())),
                     _ => None,
                 }
             });
@@ -141,18 +142,28 @@ pub fn show(win: &MainWindow, ctx: &Rc<AppContext>, g: &Guide) -> Result<(), Sto
             a.set_plan_missing(msg.into());
         }
     }
+    // Every window carries its number, placed as on the hall page, so a
+    // resident can match the plan to the numbers over the hall's windows;
+    // this guide's window is ringed in its blue, the others grey.
+    let windows = hall.as_ref().map(|h| h.windows.as_slice()).unwrap_or(&[]);
+    let anchors: Vec<(f32, f32)> = windows.iter().map(|w| (w.x, w.y)).collect();
+    let dots = super::map::place_dots(&anchors, &super::map::PLAN_LAYOUT, &[]);
     a.set_plan_markers(model(
-        window
+        windows
             .iter()
-            .map(|w| Marker {
-                id: w.number.as_str().into(),
-                label: w.number.as_str().into(),
-                x: w.x,
-                y: w.y,
-                ax: w.x,
-                ay: w.y,
-                tone: 4,
-                selected: true,
+            .zip(dots)
+            .map(|(w, (x, y))| {
+                let this = w.number == g.window;
+                Marker {
+                    id: w.number.as_str().into(),
+                    label: w.number.as_str().into(),
+                    x,
+                    y,
+                    ax: w.x,
+                    ay: w.y,
+                    tone: if this { 4 } else { 0 },
+                    selected: this,
+                }
             })
             .collect(),
     ));

@@ -66,11 +66,20 @@ fn a_guide_shows_its_materials_and_prints_the_checklist_without_waiting() {
             .iter()
             .any(|f| f.value.contains("1号窗口"))
     );
-    assert_eq!(
-        rows(g.get_plan_markers()).len(),
-        1,
-        "the window is marked on the floor plan"
-    );
+    // Every window is numbered on the plan, as over the hall's windows;
+    // only this guide's is ringed and blue, the others grey.
+    let marks = rows(g.get_plan_markers());
+    assert_eq!(marks.len(), 12, "every window of the demo hall is numbered");
+    let ringed: Vec<(String, i32)> = marks
+        .iter()
+        .filter(|m| m.selected)
+        .map(|m| (m.label.to_string(), m.tone))
+        .collect();
+    assert_eq!(ringed, [("1".to_string(), 4)], "the guide's own window");
+    assert!(marks.iter().filter(|m| !m.selected).all(|m| m.tone == 0));
+    let mut labels: Vec<String> = marks.iter().map(|m| m.label.to_string()).collect();
+    labels.sort_by_key(|l| l.parse::<u32>().unwrap_or(0));
+    assert_eq!(labels, (1..=12).map(|n| n.to_string()).collect::<Vec<_>>());
     assert_eq!(g.get_plan_missing(), "");
     let notes = rows(g.get_notes());
     assert!(!notes.is_empty(), "the guide's 注意事项");
@@ -236,6 +245,27 @@ fn the_hall_plan_shows_windows_and_what_each_handles() {
     assert!(guides.iter().any(|g| g == "最低生活保障申请"), "{guides:?}");
     k.press("最低生活保障申请");
     assert_eq!(k.page(), PageId::Guide);
+    // On the guide's plan every window has its number; tapping another
+    // window's number opens the hall at that window.
+    let g = k.win.global::<GuideAdapter>();
+    g.invoke_show_hall("5".into());
+    assert_eq!(k.page(), PageId::Hall);
+    let ringed: Vec<String> = rows(h.get_markers())
+        .iter()
+        .filter(|m| m.selected)
+        .map(|m| m.label.to_string())
+        .collect();
+    assert_eq!(ringed, ["5"]);
+    k.tap("返回");
+    assert_eq!(k.page(), PageId::Guide);
+    // 查看大厅导航 (below the plan).
+    g.invoke_show_hall("".into());
+    let ringed: Vec<String> = rows(h.get_markers())
+        .iter()
+        .filter(|m| m.selected)
+        .map(|m| m.label.to_string())
+        .collect();
+    assert_eq!(ringed, ["1"], "the button opens the guide's own window");
 }
 
 #[test]
