@@ -2,8 +2,10 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use kiosk_content::store::ApplyPlan;
+use kiosk_content::store::KeepOpen;
 use kiosk_content::{ContentWriter, GenerationInfo, StoreError};
 
 use crate::manifest::ObjectRef;
@@ -19,8 +21,28 @@ pub struct StoreApplier {
     data_dir: PathBuf,
 }
 
+/// One idle connection to the live store for as long as this process runs
+/// (the daemon), so `store.db-wal` and `-shm` stay for the app, which may
+/// not create them ([`KeepOpen`]).
+static KEEP_OPEN: Mutex<Option<(PathBuf, KeepOpen)>> = Mutex::new(None);
+
+fn keep_store_open(data_dir: &Path) {
+    let Ok(mut keep) = KEEP_OPEN.lock() else {
+        return;
+    };
+    if keep.as_ref().is_some_and(|(p, _)| p == data_dir) {
+        return;
+    }
+    match KeepOpen::open(data_dir) {
+        Ok(Some(k)) => *keep = Some((data_dir.to_path_buf(), k)),
+        Ok(None) => {}
+        Err(e) => tracing::warn!("cannot keep the content store open: {e}"),
+    }
+}
+
 impl StoreApplier {
     pub fn new(data_dir: &Path) -> StoreApplier {
+        keep_store_open(data_dir);
         StoreApplier {
             data_dir: data_dir.to_path_buf(),
         }
@@ -90,6 +112,7 @@ impl ContentApplier for StoreApplier {
                 }));
             }
         };
+        keep_store_open(&self.data_dir);
         Ok(AppliedGeneration {
             generation: rec.generation,
             bundle_version: rec.bundle_version,

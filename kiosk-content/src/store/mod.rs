@@ -635,6 +635,31 @@ fn write_meta(
     Ok(())
 }
 
+/// An idle connection to the live store, held by the long-running writer
+/// process (kiosk-sync's daemon). SQLite deletes `store.db-wal` and
+/// `store.db-shm` when the last connection closes, and a reader that may
+/// not create files in the content directory (the app, under
+/// `ReadOnlyPaths=`) can open a WAL database only while they exist.
+/// Holds no transaction, so it never holds back a checkpoint.
+pub struct KeepOpen {
+    _conn: Connection,
+}
+
+impl KeepOpen {
+    /// `None` while there is no live store yet.
+    pub fn open(data_dir: &Path) -> Result<Option<KeepOpen>, StoreError> {
+        let path = content_dir(data_dir).join(STORE_FILE);
+        if !path.exists() {
+            return Ok(None);
+        }
+        let conn = Connection::open(&path).map_err(StoreError::sql(&path))?;
+        // A read creates the -wal and -shm files if they are missing.
+        conn.query_row("SELECT count(*) FROM meta", [], |_| Ok(()))
+            .map_err(StoreError::sql(&path))?;
+        Ok(Some(KeepOpen { _conn: conn }))
+    }
+}
+
 /// Filters for list pages. Empty fields do not filter.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListQuery {
