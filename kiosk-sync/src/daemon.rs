@@ -103,6 +103,10 @@ pub struct DaemonConfig {
     /// next attempt resumes.
     #[serde(default = "default_pull_deadline")]
     pub pull_deadline_secs: u64,
+    /// Where to serve the kiosk's figures for Prometheus (`GET /metrics`),
+    /// e.g. "10.8.0.5:9464" (the kiosk's district VPN address). Empty: off.
+    #[serde(default)]
+    pub metrics_listen: String,
     /// The file this was read from (for error messages).
     #[serde(skip)]
     pub config_path: PathBuf,
@@ -213,6 +217,14 @@ impl DaemonConfig {
             return Err(err(
                 "data_dir is empty; give a directory such as /var/lib/kiosk".into(),
             ));
+        }
+        if !cfg.metrics_listen.is_empty()
+            && cfg.metrics_listen.parse::<std::net::SocketAddr>().is_err()
+        {
+            return Err(err(format!(
+                "metrics_listen = \"{}\": not an address and port; write e.g. \"10.8.0.5:9464\" (the kiosk's VPN address), or \"\" for off",
+                cfg.metrics_listen
+            )));
         }
         Ok(cfg)
     }
@@ -640,6 +652,24 @@ fn bind_control(cfg: &DaemonConfig) -> Result<UnixListener, DaemonError> {
 pub fn run(cfg: DaemonConfig) -> Result<(), DaemonError> {
     prepare(&cfg)?;
     let listener = bind_control(&cfg)?;
+    // The figures for Prometheus, if configured (off by default).
+    let _metrics = if cfg.metrics_listen.is_empty() {
+        None
+    } else {
+        let server = crate::metrics::MetricsServer::start(
+            &cfg.metrics_listen,
+            cfg.data_dir.clone(),
+            cfg.repo().map(str::to_string),
+        )
+        .map_err(|e| {
+            cfg.config_error(format!(
+                "metrics_listen = \"{}\": cannot listen there ({e}); use an address this kiosk has, a free port, or \"\" for off",
+                cfg.metrics_listen
+            ))
+        })?;
+        info!("Prometheus figures at http://{}/metrics", server.addr());
+        Some(server)
+    };
     let (tx, rx) = mpsc::channel::<Job>();
     let shared = Arc::new(Shared::new(cfg.clone(), tx));
     let control = {
@@ -764,7 +794,9 @@ fn worker_loop(shared: &Shared, rx: mpsc::Receiver<Job>) {
             Job::Import(path) => {
                 sd_notify(&format!("STATUS=importing from {}", path.display()));
                 // `pull` records the outcome (`last_error`, `last_import`).
-                let outcome = pull_once(cfg, &Source::Dir(path), &CancelToken::new());
+                let outcome = pull_once(cfg, &Source::Dir(path.clone()), &CancelToken::new());
+                // This kiosk's report onto the stick (issue 16).
+                crate::report::after_import(&cfg.data_dir, &path);
                 let next = SyncState::load(&cfg.data_dir).next_attempt;
                 sd_notify(&format!(
                     "STATUS={}",
@@ -1097,6 +1129,7 @@ mod tests {
             min_download_rate: default_min_rate(),
             download_grace_secs: default_grace(),
             pull_deadline_secs: default_pull_deadline(),
+            metrics_listen: String::new(),
             config_path: PathBuf::from("/nonexistent.toml"),
         }
     }

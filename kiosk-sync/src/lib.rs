@@ -7,11 +7,14 @@
 
 pub mod ctl;
 pub mod daemon;
+pub mod fleet;
 pub mod http;
 pub mod keydir;
 pub mod manifest;
+pub mod metrics;
 pub mod publish;
 pub mod pull;
+pub mod report;
 pub mod serve;
 pub mod state;
 pub mod store;

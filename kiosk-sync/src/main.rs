@@ -165,6 +165,48 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Kiosk: print the kiosk's health and usage once in the Prometheus
+    /// text format (for node_exporter's textfile collector and scripts).
+    Metrics {
+        #[arg(long)]
+        data_dir: PathBuf,
+    },
+    /// Kiosk (provisioning): make this kiosk's report key if missing and
+    /// print `kiosk id,public key` for the district's list of kiosks.
+    ReportKey {
+        #[arg(long)]
+        data_dir: PathBuf,
+    },
+    /// Kiosk: write the signed report (health, usage since the last report)
+    /// into OUT/kiosk-reports/<kiosk id>/, as a USB import does.
+    Report {
+        #[arg(long)]
+        data_dir: PathBuf,
+        /// Folder to write into (e.g. a mounted stick).
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// District: summarize kiosks from USB reports (and Prometheus): a
+    /// table, the stale or failing kiosks, top items and top searches with
+    /// no result.
+    Fleet {
+        /// Folder of reports (the sticks' kiosk-reports/ folders, copied).
+        #[arg(long)]
+        reports: PathBuf,
+        /// Prometheus base URL (e.g. http://prometheus.district:9090).
+        #[arg(long)]
+        prometheus: Option<String>,
+        /// A kiosk not updated or heard from for this many days is stale.
+        #[arg(long, default_value_t = 7)]
+        stale_days: i64,
+        /// `kiosk id,public key` lines registered at provisioning; other
+        /// keys are flagged.
+        #[arg(long)]
+        registered: Option<PathBuf>,
+        /// Also write the kiosk table as CSV to this file.
+        #[arg(long)]
+        csv: Option<PathBuf>,
+    },
     /// Kiosk: make the previous content generation current again.
     Revert {
         #[arg(long)]
@@ -594,7 +636,60 @@ fn run(command: Command) -> anyhow::Result<()> {
                 path.display()
             );
             let path = absolute(&path)?;
-            pull_and_print(&data_dir, &Source::Dir(path), root.as_deref())?;
+            let result = pull_and_print(&data_dir, &Source::Dir(path.clone()), root.as_deref());
+            // This kiosk's report onto the stick, whatever the import did.
+            kiosk_sync::report::after_import(&data_dir, &path);
+            result?;
+        }
+        Command::Metrics { data_dir } => {
+            print!(
+                "{}",
+                kiosk_sync::metrics::render(&kiosk_sync::metrics::collect(&data_dir, None))
+            );
+        }
+        Command::ReportKey { data_dir } => {
+            let signer = kiosk_sync::report::load_or_create_key(&data_dir)?;
+            let public = signer.public_json();
+            println!(
+                "{},{}",
+                kiosk_sync::report::id_of(&signer),
+                public
+                    .pointer("/keyval/public")
+                    .and_then(|v| v.as_str())
+                    .unwrap_or_default()
+            );
+        }
+        Command::Report { data_dir, out } => {
+            let path = kiosk_sync::report::write_to_stick(&data_dir, &absolute(&out)?)?;
+            println!("{}", path.display());
+        }
+        Command::Fleet {
+            reports,
+            prometheus,
+            stale_days,
+            registered,
+            csv,
+        } => {
+            anyhow::ensure!(
+                reports.is_dir(),
+                "{}: no such folder; give the folder holding the sticks' kiosk-reports/",
+                reports.display()
+            );
+            let fleet = kiosk_sync::fleet::summarize(&kiosk_sync::fleet::FleetOptions {
+                reports,
+                prometheus,
+                stale_days,
+                registered,
+                now: chrono::Utc::now(),
+            })?;
+            kiosk_sync::fleet::print_table(&fleet, &mut std::io::stdout().lock())?;
+            if let Some(csv) = csv {
+                let mut f = std::fs::File::create(&csv)
+                    .with_context(|| format!("creating {}", csv.display()))?;
+                kiosk_sync::fleet::write_csv(&fleet, &mut f)
+                    .with_context(|| format!("writing {}", csv.display()))?;
+                eprintln!("kiosk table written to {}", csv.display());
+            }
         }
         Command::Status { data_dir, json } => {
             print_status(&daemon::collect_status(&data_dir, None, false), json)?
