@@ -69,6 +69,9 @@ pub fn setup(win: &MainWindow, ctx: &Rc<AppContext>) {
             h.run(|win, ctx| {
                 let t = win.global::<Theme>();
                 t.set_big_text(!t.get_big_text());
+                if t.get_big_text() {
+                    ctx.usage.count(kiosk_content::usage::counter::BIG_TEXT);
+                }
                 // Map dots grow with the text: place them again.
                 if ctx.nav.borrow().current() == Route::Map {
                     pages::map::relayout(win, ctx);
@@ -79,9 +82,13 @@ pub fn setup(win: &MainWindow, ctx: &Rc<AppContext>) {
     nav.on_toggle_contrast({
         let h = h.clone();
         move || {
-            h.run(|win, _| {
+            h.run(|win, ctx| {
                 let t = win.global::<Theme>();
                 t.set_high_contrast(!t.get_high_contrast());
+                if t.get_high_contrast() {
+                    ctx.usage
+                        .count(kiosk_content::usage::counter::HIGH_CONTRAST);
+                }
             })
         }
     });
@@ -164,6 +171,16 @@ pub fn setup(win: &MainWindow, ctx: &Rc<AppContext>) {
             move || h.run(|_, ctx| ctx.devices.ping())
         });
     }
+
+    // Usage counts to their database (and the report for kiosk-sync)
+    // about once a minute; also on every idle reset and at exit.
+    ctx.usage
+        .timer
+        .start(TimerMode::Repeated, crate::usage::FLUSH_EVERY, {
+            let h = h.clone();
+            move || h.run(|_, ctx| crate::usage::flush(ctx))
+        });
+    crate::usage::flush(ctx);
 
     let fx = ctx.idle.borrow().start();
     apply_effects(win, ctx, &fx);
@@ -260,6 +277,9 @@ fn apply_effects(win: &MainWindow, ctx: &Rc<AppContext>, effects: &[Effect]) {
 /// resident typed or looked up stays on screen.
 pub fn reset_to_attract(win: &MainWindow, ctx: &Rc<AppContext>) {
     tracing::info!("idle: clearing inputs and returning to the attract screen");
+    ctx.usage.session_end();
+    ctx.usage.count(kiosk_content::usage::counter::IDLE_RESET);
+    crate::usage::flush(ctx);
     pages::clear_all(win, ctx);
     reset_modes(win, ctx);
     clear_error(win);
@@ -274,9 +294,30 @@ fn reset_modes(win: &MainWindow, ctx: &AppContext) {
 
 /// Opens a page.
 pub fn go(win: &MainWindow, ctx: &Rc<AppContext>, route: Route) {
+    count_visit(ctx, &route);
     ctx.nav.borrow_mut().push(route.clone());
     bump_visit(win, ctx);
     show_route(win, ctx, &route);
+}
+
+/// Usage counts for a page opened: the page kind, the item, a new visit
+/// (the attract screen left), and the end of a search left behind.
+fn count_visit(ctx: &AppContext, route: &Route) {
+    let from = ctx.nav.borrow().current();
+    if from == Route::Search && *route != Route::Search {
+        ctx.usage.search_finished();
+    }
+    if from == Route::Attract && *route != Route::Attract {
+        ctx.usage.count(kiosk_content::usage::counter::VISIT);
+    }
+    if let Some(kind) = crate::usage::Usage::page_kind(route) {
+        ctx.usage.page_view(kind);
+    }
+    if let Route::Item(id) = route
+        && let Ok(Some(item)) = ctx.content.borrow().item(id)
+    {
+        ctx.usage.item_view(id, item.kind().slug());
+    }
 }
 
 fn bump_visit(win: &MainWindow, ctx: &AppContext) {

@@ -52,6 +52,8 @@ pub struct AppContext {
     pub staff: RefCell<pages::staff::StaffState>,
     /// USB imports kiosk-sync reported, for the banner.
     pub imports: RefCell<crate::imports::ImportWatch>,
+    /// Anonymous usage counts (`DATA_DIR/usage/`).
+    pub usage: crate::usage::Usage,
 }
 
 #[derive(Default)]
@@ -116,6 +118,7 @@ impl AppContext {
         Rc::new(AppContext {
             handwriting,
             content: RefCell::new(content),
+            usage: crate::usage::Usage::open(&data_dir),
             data_dir,
             spawner,
             printer,

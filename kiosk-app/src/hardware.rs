@@ -90,6 +90,17 @@ impl Printer for HardwarePrinter {
     fn describe(&self) -> String {
         self.service.describe().to_string()
     }
+
+    fn state_code(&self) -> &'static str {
+        match self.service.state() {
+            PrinterState::Unknown => "unknown",
+            PrinterState::Ready => "ready",
+            PrinterState::PaperLow => "paper_low",
+            PrinterState::PaperOut => "paper_out",
+            PrinterState::Offline(_) => "offline",
+            PrinterState::Error(_) => "error",
+        }
+    }
 }
 
 /// The configured printer: kiosk-hardware's service, or none.
@@ -194,6 +205,25 @@ impl Devices {
         self.watchdog
             .as_ref()
             .and_then(|w| w.borrow().timer_interval())
+    }
+
+    /// The backlight (`on`, `dim`, `off`, or `unknown` without one) and
+    /// whether the opening hours say it should be on now.
+    pub fn screen_state(&self) -> (&'static str, bool) {
+        match &self.screen {
+            Some(s) => {
+                let s = s.borrow();
+                let level = match s.level() {
+                    Some(ScreenLevel::Full) => "on",
+                    Some(ScreenLevel::Dim) => "dim",
+                    Some(ScreenLevel::Off) => "off",
+                    None => "unknown",
+                };
+                let open = s.policy().hours.is_open(chrono::Local::now().naive_local());
+                (level, open)
+            }
+            None => ("unknown", true),
+        }
     }
 
     pub fn ping(&self) {

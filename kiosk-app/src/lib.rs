@@ -37,5 +37,6 @@ pub mod screenshot;
 pub mod search_cli;
 pub mod strings;
 pub mod text;
+pub mod usage;
 
 pub use context::AppContext;

@@ -249,6 +249,7 @@ fn start(
     }
     app::notify_ready_after_first_frame(&win, &ctx);
     win.run().context("running the UI")?;
+    kiosk_app::usage::flush(&ctx);
     drop(win);
     Ok(())
 }
@@ -344,6 +345,11 @@ fn shoot(source: &Source, args: &ShotArgs) -> Result<()> {
     screenshot::install()?;
     let printer: Rc<dyn Printer> = Rc::new(RecordingPrinter::default());
     let ctx = AppContext::new(reader, data_dir, config, Spawner::inline(), printer);
+    // Screenshots of a kiosk's own data are not residents' use (the demo
+    // counts into its temporary folder).
+    if !source.demo {
+        ctx.usage.disable();
+    }
     let win = app::build(&ctx).context("creating the headless window")?;
     win.show().context("showing the headless window")?;
     let shots: Vec<Shot> = if args.all {

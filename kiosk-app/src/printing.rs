@@ -44,6 +44,12 @@ pub trait Printer {
     fn finished(&self) -> Vec<(u64, JobResult)>;
     /// Which printer this is, for the staff panel.
     fn describe(&self) -> String;
+    /// The state in one word for kiosk-sync's metrics: `none` (no
+    /// printer), `unknown`, `ready`, `paper_low`, `paper_out`, `offline`,
+    /// `error`.
+    fn state_code(&self) -> &'static str {
+        "none"
+    }
 }
 
 /// A kiosk without a printer: the print button is off and says why.

@@ -15,6 +15,7 @@ pub fn show(win: &MainWindow, ctx: &Rc<AppContext>) -> Result<(), StoreError> {
     let url = ctx.content.borrow().bundle().apply_url.clone();
     let a = win.global::<ApplyAdapter>();
     a.set_qr(crate::qr::image_or_empty(&url));
+    ctx.usage.count(kiosk_content::usage::counter::QR_SHOWN);
     a.set_qr_url(url.into());
     a.set_qr_caption(zh::QR_APPLY.into());
     let hall = ctx.hall();

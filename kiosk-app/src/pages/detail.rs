@@ -244,6 +244,7 @@ pub fn show(win: &MainWindow, ctx: &Rc<AppContext>, item: &Item) -> Result<(), S
     a.set_links_title(d.links_title.into());
     a.set_links(model(d.links));
     a.set_qr(crate::qr::image_or_empty(&d.qr.0));
+    ctx.usage.count(kiosk_content::usage::counter::QR_SHOWN);
     a.set_qr_url(d.qr.0.into());
     a.set_qr_caption(d.qr.1.into());
     match d.qr2 {

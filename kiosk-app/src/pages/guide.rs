@@ -172,6 +172,7 @@ pub fn show(win: &MainWindow, ctx: &Rc<AppContext>, g: &Guide) -> Result<(), Sto
         None => (bundle.item_url(&g.meta.id), zh::QR_ITEM),
     };
     a.set_qr(crate::qr::image_or_empty(&url));
+    ctx.usage.count(kiosk_content::usage::counter::QR_SHOWN);
     a.set_qr_url(url.into());
     a.set_qr_caption(caption.into());
     drop(content);
@@ -254,7 +255,10 @@ pub fn poll_printer(win: &MainWindow, ctx: &Rc<AppContext>) {
             if let Some(pos) = st.pending.iter().position(|j| *j == job) {
                 st.pending.remove(pos);
                 st.message = match result {
-                    JobResult::Printed => zh::PRINT_DONE.into(),
+                    JobResult::Printed => {
+                        ctx.usage.count(kiosk_content::usage::counter::SLIP_PRINTED);
+                        zh::PRINT_DONE.into()
+                    }
                     JobResult::Failed { message } => message,
                 };
             }

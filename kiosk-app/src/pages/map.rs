@@ -359,6 +359,7 @@ fn render(win: &MainWindow, ctx: &AppContext) -> Result<(), StoreError> {
                 (zh::SERVICES, p.services.join("、")),
             ]));
             a.set_sel_qr(crate::qr::image_or_empty(&url));
+            ctx.usage.count(kiosk_content::usage::counter::QR_SHOWN);
             a.set_sel_qr_url(url.into());
             a.set_sel_qr_caption(qr_caption(&p).into());
         }

@@ -410,10 +410,12 @@ fn submit(win: &MainWindow, ctx: &Rc<AppContext>) {
                     st.busy = false;
                     match result {
                         Ok(ProgressLookup::Found(rec)) => {
+                            ctx.usage.progress(true);
                             st.result = Some(Outcome::Found(rec));
                             st.message.clear();
                         }
                         Ok(ProgressLookup::NotFound) => {
+                            ctx.usage.progress(false);
                             st.result = Some(Outcome::NotFound);
                             st.message = zh::PROGRESS_NOT_FOUND.into();
                         }

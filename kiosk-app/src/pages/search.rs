@@ -353,6 +353,7 @@ fn render(win: &MainWindow, ctx: &AppContext) -> Result<(), StoreError> {
     if query.trim().is_empty() {
         a.set_groups(model(Vec::new()));
         a.set_status(zh::SEARCH_HINT.into());
+        ctx.usage.search_shown("", false);
         return Ok(());
     }
     let results = content.search(&query, SEARCH_PER_KIND)?;
@@ -394,6 +395,8 @@ fn render(win: &MainWindow, ctx: &AppContext) -> Result<(), StoreError> {
     } else {
         "".into()
     });
+    ctx.usage
+        .search_shown(&query, !groups.is_empty() && !results.no_match());
     a.set_groups(model(groups));
     Ok(())
 }

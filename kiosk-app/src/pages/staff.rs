@@ -341,6 +341,25 @@ pub mod words {
     pub const NET_UP: &str = "已连接";
     pub const NET_DOWN: &str = "未连接：内容照常显示，但不能从网络更新，可用U盘导入";
     pub const CLOCK_WRONG: &str = "时间不准：内容照常显示，请运维人员校准时间（详细信息里有说明）";
+    pub const VISITS_TODAY: &str = "今日使用";
+    pub const VISITS_WEEK: &str = "本周使用";
+    pub const TOP_ITEMS: &str = "本周常看";
+    pub const NO_RESULT: &str = "没找到的搜索";
+    pub const NONE_YET: &str = "暂无";
+    pub const NO_RESULT_NONE: &str =
+        "暂无（同一个词在3天以上都没搜到才列出，不记录电话、证件号等数字）";
+    pub const USAGE_OFF: &str = "统计不可用：本机不能写入统计文件（详细信息里有原因）";
+    pub const USAGE_RAW: &str = "统计文件";
+
+    pub fn visits(n: u64) -> String {
+        format!("{n} 人次")
+    }
+    pub fn item_views(title: &str, n: u64) -> String {
+        format!("{title}（{n}次）")
+    }
+    pub fn no_result(query: &str, days: u32, times: u64) -> String {
+        format!("“{query}”（{days}天，{times}次）")
+    }
 
     pub fn disk_full(needed: &str) -> String {
         format!("已满：本次更新还需约 {needed}，当前内容不受影响。请清理空间或换用更大的存储卡")
@@ -613,9 +632,92 @@ fn render(win: &MainWindow, ctx: &AppContext) {
         zh::staff::APP_VERSION,
         env!("CARGO_PKG_VERSION").to_string(),
     ));
+    let (usage, usage_detail) = usage_facts(ctx);
+    a.set_usage_facts(facts(usage));
+    details.push((words::USAGE_RAW, usage_detail));
     a.set_detail_facts(facts(details));
     a.set_action_message(st.message.as_str().into());
     a.set_busy(st.busy);
+}
+
+/// The hall's own figures (anonymous counts): visits today and this
+/// week (from Monday), the most viewed items of the last 7 days, and the
+/// searches with no result the kiosk reports (seen on 3 or more days).
+/// Also the counts file's path or why counting is off, for the details.
+fn usage_facts(ctx: &AppContext) -> (Vec<(&'static str, String)>, String) {
+    use kiosk_content::usage::counter;
+    crate::usage::flush(ctx);
+    let path = ctx.usage.dir().join(crate::usage::DB_FILE);
+    if !ctx.usage.is_on() {
+        return (
+            vec![(words::VISITS_TODAY, words::USAGE_OFF.into())],
+            format!("{}: not open (see the app's log)", path.display()),
+        );
+    }
+    let f = match ctx.usage.figures() {
+        Ok(f) => f,
+        Err(e) => {
+            return (
+                vec![(words::VISITS_TODAY, words::USAGE_OFF.into())],
+                e.to_string(),
+            );
+        }
+    };
+    let today = ctx.usage.today();
+    let monday = today
+        - chrono::Duration::days(i64::from(
+            chrono::Datelike::weekday(&today).num_days_from_monday(),
+        ));
+    let content = ctx.content.borrow();
+    let top: Vec<String> = f
+        .top_items_7d
+        .iter()
+        .take(5)
+        .map(|i| {
+            let title = content
+                .item(&i.id)
+                .ok()
+                .flatten()
+                .map(|item| item.meta().title.clone())
+                .unwrap_or_else(|| i.id.clone());
+            words::item_views(&title, i.views)
+        })
+        .collect();
+    let queries: Vec<String> = f
+        .no_result_queries
+        .iter()
+        .take(5)
+        .map(|q| words::no_result(&q.query, q.days, q.times))
+        .collect();
+    (
+        vec![
+            (
+                words::VISITS_TODAY,
+                words::visits(f.sum(counter::VISIT, today, today)),
+            ),
+            (
+                words::VISITS_WEEK,
+                words::visits(f.sum(counter::VISIT, monday, today)),
+            ),
+            (
+                words::TOP_ITEMS,
+                if top.is_empty() {
+                    words::NONE_YET.into()
+                } else {
+                    top.join("\n")
+                },
+            ),
+            (
+                words::NO_RESULT,
+                if queries.is_empty() {
+                    words::NO_RESULT_NONE.into()
+                } else {
+                    queries.join("\n")
+                },
+            ),
+        ],
+        path.display().to_string(),
+    )
 }
 
 /// A status with every problem the panel explains (a full disk, a hall

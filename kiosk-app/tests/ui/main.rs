@@ -4,6 +4,7 @@
 //! test binary is large).
 
 mod errors;
+mod fleet;
 mod hardware;
 mod harness;
 mod hostile_input;
