@@ -14,10 +14,17 @@
 //! Tests and screenshots use [`HandwritingWorker::inline`]: the recognizer
 //! runs on the calling thread and the answer is delivered before
 //! `recognize` returns, so no event loop is needed.
+//!
+//! Memory: Zinnia's zh_CN model takes about 26 MB once loaded, more than
+//! the rest of the idle kiosk. It is opened once at start to tell staff
+//! whether handwriting works, then closed again; the worker loads it at
+//! the first stroke a resident writes (about 20 ms) and drops it again at
+//! [`HandwritingWorker::release`] (the idle reset).
 
 use std::cell::{Cell, RefCell};
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
 
 use kiosk_handwriting::Recognizer;
@@ -45,19 +52,27 @@ struct Request {
 #[derive(Default)]
 struct Slot {
     request: Option<Request>,
+    /// Drop the loaded model (the kiosk went idle).
+    release: bool,
     stop: bool,
 }
 
 struct Shared {
     slot: Mutex<Slot>,
     wake: Condvar,
+    /// Whether the worker holds the model now.
+    loaded: AtomicBool,
 }
 
 enum Mode {
     /// No recognizer (library or model missing).
     Unavailable,
-    /// Recognition on the calling thread (tests, screenshots).
-    Inline(Box<Recognizer>),
+    /// Recognition on the calling thread (tests, screenshots); the model
+    /// is loaded at the first request.
+    Inline {
+        model: PathBuf,
+        recognizer: RefCell<Option<Box<Recognizer>>>,
+    },
     /// Recognition on a worker thread.
     Thread {
         shared: Arc<Shared>,
@@ -98,18 +113,20 @@ impl HandwritingWorker {
     /// `post`: how the worker thread reaches the UI thread; `None` for
     /// inline recognition.
     fn open(model: &Path, post: Option<Poster>) -> HandwritingWorker {
-        let recognizer = match Recognizer::open(model) {
-            Ok(r) => r,
-            Err(e) => {
-                let availability = Availability::from_error(&e);
-                tracing::warn!("handwriting unavailable: {}", availability.technical);
-                return Self::unavailable(availability);
-            }
-        };
+        // Opened to learn whether it works, then closed: the model is
+        // loaded again at the first stroke (see the module's notes).
+        if let Err(e) = Recognizer::open(model) {
+            let availability = Availability::from_error(&e);
+            tracing::warn!("handwriting unavailable: {}", availability.technical);
+            return Self::unavailable(availability);
+        }
         let availability = Availability::ready(model);
         let Some(post) = post else {
             return HandwritingWorker {
-                mode: Mode::Inline(Box::new(recognizer)),
+                mode: Mode::Inline {
+                    model: model.to_path_buf(),
+                    recognizer: RefCell::new(None),
+                },
                 availability,
                 next_serial: Cell::new(1),
             };
@@ -117,12 +134,14 @@ impl HandwritingWorker {
         let shared = Arc::new(Shared {
             slot: Mutex::default(),
             wake: Condvar::new(),
+            loaded: AtomicBool::new(false),
         });
         let spawned = std::thread::Builder::new()
             .name("handwriting".into())
             .spawn({
                 let shared = shared.clone();
-                move || work(&recognizer, &shared, &post)
+                let model = model.to_path_buf();
+                move || work(&model, &shared, &post)
             });
         match spawned {
             Ok(thread) => HandwritingWorker {
@@ -165,9 +184,16 @@ impl HandwritingWorker {
                 PENDING.with(|p| p.borrow_mut().take());
                 done(Vec::new());
             }
-            Mode::Inline(recognizer) => {
+            Mode::Inline { model, recognizer } => {
                 PENDING.with(|p| p.borrow_mut().take());
-                done(candidates(recognizer, &ink));
+                let mut loaded = recognizer.borrow_mut();
+                if loaded.is_none() {
+                    *loaded = load(model).map(Box::new);
+                }
+                done(match loaded.as_deref() {
+                    Some(r) => candidates(r, &ink),
+                    None => Vec::new(),
+                });
             }
             Mode::Thread { shared, .. } => {
                 PENDING.with(|p| *p.borrow_mut() = Some((serial, Box::new(done))));
@@ -185,6 +211,44 @@ impl HandwritingWorker {
         if let Mode::Thread { shared, .. } = &self.mode {
             let mut slot = shared.slot.lock().unwrap_or_else(PoisonError::into_inner);
             slot.request = None;
+        }
+    }
+
+    /// Cancels as [`HandwritingWorker::cancel`] does and frees the model's
+    /// memory until the next stroke (call at the idle reset).
+    pub fn release(&self) {
+        self.cancel();
+        match &self.mode {
+            Mode::Unavailable => {}
+            Mode::Inline { recognizer, .. } => {
+                recognizer.borrow_mut().take();
+            }
+            Mode::Thread { shared, .. } => {
+                let mut slot = shared.slot.lock().unwrap_or_else(PoisonError::into_inner);
+                slot.release = true;
+                shared.wake.notify_one();
+            }
+        }
+    }
+
+    /// Whether the model is in memory now (tests of [`HandwritingWorker::release`]).
+    pub fn is_loaded(&self) -> bool {
+        match &self.mode {
+            Mode::Unavailable => false,
+            Mode::Inline { recognizer, .. } => recognizer.borrow().is_some(),
+            Mode::Thread { shared, .. } => shared.loaded.load(Ordering::SeqCst),
+        }
+    }
+}
+
+/// Loads the model for recognition; on failure (the file went away since
+/// start) logs why and recognizes nothing.
+fn load(model: &Path) -> Option<Recognizer> {
+    match Recognizer::open(model) {
+        Ok(r) => Some(r),
+        Err(e) => {
+            tracing::warn!("handwriting: cannot load the model again: {e}");
+            None
         }
     }
 }
@@ -221,13 +285,18 @@ fn candidates(recognizer: &Recognizer, ink: &Ink) -> Vec<char> {
 
 /// The worker thread: waits for the newest request, recognizes it, sends
 /// the answer to the UI thread, until the worker is dropped.
-fn work(recognizer: &Recognizer, shared: &Shared, post: &Poster) {
+fn work(model: &Path, shared: &Shared, post: &Poster) {
+    let mut recognizer: Option<Recognizer> = None;
     loop {
         let request = {
             let mut slot = shared.slot.lock().unwrap_or_else(PoisonError::into_inner);
             loop {
                 if slot.stop {
                     return;
+                }
+                if std::mem::take(&mut slot.release) {
+                    recognizer = None;
+                    shared.loaded.store(false, Ordering::SeqCst);
                 }
                 if let Some(r) = slot.request.take() {
                     break r;
@@ -238,7 +307,14 @@ fn work(recognizer: &Recognizer, shared: &Shared, post: &Poster) {
                     .unwrap_or_else(PoisonError::into_inner);
             }
         };
-        let list = candidates(recognizer, &request.ink);
+        if recognizer.is_none() {
+            recognizer = load(model);
+            shared.loaded.store(recognizer.is_some(), Ordering::SeqCst);
+        }
+        let list = match &recognizer {
+            Some(r) => candidates(r, &request.ink),
+            None => Vec::new(),
+        };
         let serial = request.serial;
         let sent = post(Box::new(move || {
             let delivery = PENDING.with(|p| {
@@ -327,6 +403,54 @@ mod tests {
                 (0..=10).map(|i| [150.0, 40.0 + 22.0 * i as f32]).collect(),
             ],
         }
+    }
+
+    /// The model is in memory only from the first stroke to the release
+    /// (idle reset), for the inline and the threaded worker alike.
+    #[test]
+    fn the_model_is_loaded_at_the_first_stroke_and_freed_at_release() {
+        let inline = HandwritingWorker::inline(&model());
+        assert!(inline.is_ready(), "{:?}", inline.availability());
+        assert!(!inline.is_loaded(), "loaded before any stroke");
+        let got = Rc::new(RefCell::new(Vec::new()));
+        let g = got.clone();
+        inline.recognize(shi(), move |list| *g.borrow_mut() = list);
+        assert!(got.borrow()[..5].contains(&'十'), "{:?}", got.borrow());
+        assert!(inline.is_loaded());
+        inline.release();
+        assert!(!inline.is_loaded(), "still loaded after release");
+
+        let (tx, rx) = mpsc::channel::<Box<dyn FnOnce() + Send>>();
+        let tx = Mutex::new(tx);
+        let worker = HandwritingWorker::open(
+            &model(),
+            Some(Box::new(move |f| {
+                tx.lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .send(f)
+                    .is_ok()
+            })),
+        );
+        assert!(!worker.is_loaded(), "loaded before any stroke");
+        let answered = Rc::new(Cell::new(false));
+        let a = answered.clone();
+        worker.recognize(shi(), move |_| a.set(true));
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        while !answered.get() && std::time::Instant::now() < deadline {
+            if let Ok(f) = rx.recv_timeout(Duration::from_millis(200)) {
+                f();
+            }
+        }
+        assert!(answered.get() && worker.is_loaded());
+        worker.release();
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        while worker.is_loaded() && std::time::Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        assert!(
+            !worker.is_loaded(),
+            "the worker kept the model after release"
+        );
     }
 
     #[test]
