@@ -36,6 +36,7 @@ mkdir -p "$LOG"
 # (every test of the binary, counted).
 SUITE=(
 "power cut (kill -9 during download/apply)|kiosk-sync|faults|kill_9_at_random_points|kiosk-sync pull killed at random points, full install and change; store integrity_check, old-or-new content item by item, next pull fetches nothing verified again, no tmp/partial left|POWER|"
+"power cut during a delta apply (kill -9)|kiosk-sync|delta_power_cut|kill_9_at_random_points_of_a_delta_apply|400-document live store, a bundle changing a quarter of its policies and adding/removing 30 items, objects already cached; kiosk-sync pull killed at random points; integrity_check and FTS integrity-check, old-or-new content item by item, next pull applies the new content|POWER|"
 "slow retrieval: 1 byte at a time|kiosk-sync|faults|a_server_dripping_one_byte|server on 127.0.0.1 drips a 2000-byte object; cut at grace + length/min-rate, one connection|1|"
 "slow retrieval: accepts, never answers|kiosk-sync|faults|a_server_that_accepts_and_never_answers|silent server; pull cut at the deadline, recorded in the status|1|"
 "USB import while the network pull is stuck|kiosk-sync|faults|a_usb_import_does_not_wait|daemon held by a silent server; ctl import applies at once, pull resumes after|1|"
@@ -67,7 +68,7 @@ declare -A BINFILTER=(
 )
 
 printf 'building the test binaries...\n'
-if ! { cargo test -p kiosk-sync --test faults --test clock_floor --test daemon --no-run \
+if ! { cargo test -p kiosk-sync --test faults --test clock_floor --test daemon --test delta_power_cut --no-run \
         && cargo test -p kiosk-tests --test sync_e2e --no-run \
         && cargo test -p kiosk-app --test ui --no-run; } >"$LOG/build.log" 2>&1; then
     echo "build failed; see $LOG/build.log" >&2
