@@ -261,6 +261,48 @@ pub fn pinyin_tokens(text: &str) -> (Vec<String>, Vec<String>) {
     (full, initials)
 }
 
+/// Whether some window of `text` spells `letters` the way the pinyin index
+/// matches them (`letters*` against a window's full pinyin or initials),
+/// without building every token: for ranking hits that already matched,
+/// so it must stay cheap per title.
+pub fn spells(text: &str, letters: &str) -> bool {
+    let l = letters.as_bytes();
+    if l.is_empty() {
+        return true;
+    }
+    for run in runs(text) {
+        let Run::Cjk(s) = run else { continue };
+        let reads: Vec<Vec<&str>> = s.chars().map(readings).collect();
+        for start in 0..reads.len() {
+            let window = &reads[start..(start + PINYIN_WINDOW).min(reads.len())];
+            if spells_from(window, l, true) || spells_from(window, l, false) {
+                return true;
+            }
+        }
+    }
+    false
+}
+
+/// `l` is a prefix of the window's full pinyin (`full`) or initials.
+fn spells_from(window: &[Vec<&str>], l: &[u8], full: bool) -> bool {
+    if l.is_empty() {
+        return true;
+    }
+    let Some((first, rest)) = window.split_first() else {
+        return false;
+    };
+    first.iter().any(|r| {
+        let r = r.as_bytes();
+        if !full {
+            r.first() == l.first() && spells_from(rest, &l[1..], false)
+        } else if l.len() <= r.len() {
+            r.starts_with(l)
+        } else {
+            l.starts_with(r) && spells_from(rest, &l[r.len()..], true)
+        }
+    })
+}
+
 /// Full pinyin and initials of a short term (default readings), for the
 /// hanzi candidate list of the on-screen keyboard.
 pub fn term_pinyin(term: &str) -> Option<(String, String)> {
@@ -326,6 +368,45 @@ pub const STOP_WORDS: &[&str] = &[
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn spells_agrees_with_the_pinyin_tokens() {
+        let titles = [
+            "关于做好城乡最低生活保障工作的通知",
+            "示范县银行业务办理指南",
+            "重庆市长江大桥",
+            "2024年医保缴费 新农合",
+        ];
+        let words = [
+            "db",
+            "dibao",
+            "zuidi",
+            "zdsh",
+            "zdshbz",
+            "yhyw",
+            "yinhang",
+            "hang",
+            "cq",
+            "chongqing",
+            "zhongqing",
+            "cj",
+            "yb",
+            "yibaoj",
+            "xnh",
+            "xinnongh",
+            "dbx",
+            "baozhanggongzuode",
+            "q",
+            "",
+        ];
+        for t in titles {
+            let (full, initials) = pinyin_tokens(t);
+            for w in words {
+                let indexed = full.iter().chain(initials.iter()).any(|x| x.starts_with(w));
+                assert_eq!(spells(t, w), indexed, "{t} / {w}");
+            }
+        }
+    }
 
     #[test]
     fn bigram_text_of_a_title_keeps_order() {

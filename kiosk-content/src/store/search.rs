@@ -34,19 +34,28 @@ use crate::text::{self, Run};
 pub const SEARCH_PER_KIND: usize = 5;
 /// How many of the newest matches per kind are ranked. Older matches beyond
 /// this are not shown; a resident refines the query instead.
-const CANDIDATES_PER_KIND: i64 = 200;
+const CANDIDATES_PER_KIND: i64 = 100;
+/// Prepared statements kept per connection: search uses about 20 distinct
+/// ones (rusqlite keeps 16 by default, and re-preparing costs more than
+/// the lookups themselves).
+const STATEMENT_CACHE: usize = 48;
 /// Title-level hits below which the fallbacks run.
 const ENOUGH: usize = 3;
 /// Newest matches per token read by partial matching.
-const PARTIAL_CANDIDATES_PER_TOKEN: i64 = 400;
+const PARTIAL_ROWS_PER_TOKEN: i64 = 300;
+/// Tokens in more than this share of titles (bodies) are too common to
+/// find candidates by; they still count when candidates are scored.
+const PARTIAL_COMMON_SHARE: f64 = 0.02;
+/// Candidates scored exactly on their title text.
+const PARTIAL_RESCORED: usize = 100;
+/// Texts (the query, then its variants) partial matching scores.
+const MAX_PARTIAL_TEXTS: usize = 5;
 /// Query variants (synonyms, homophone fixes) searched at most.
 const MAX_VARIANTS: usize = 12;
 /// Lowest partial score shown, and the share of the best score a partial
 /// hit must reach (so one strong match is not buried under weak ones).
 const MIN_PARTIAL_SCORE: f64 = 0.34;
 const RELATIVE_PARTIAL_SCORE: f64 = 0.8;
-/// Partial candidates that get the in-order bonus (one query each).
-const IN_ORDER_CANDIDATES: usize = 60;
 /// Service places listed under a page with no exact match.
 const MAX_PLACES: usize = 3;
 
@@ -477,12 +486,104 @@ impl Found {
     }
 }
 
-/// One weighted token of partial matching.
+/// A query text's words, split once for ranking many hits.
+struct QueryWords {
+    /// The words run together (framing taken out may have split them).
+    compact: String,
+    cjk: Vec<String>,
+    /// Letter words typed on the pinyin keyboard.
+    letters: Vec<String>,
+}
+
+impl QueryWords {
+    fn new(query: &str) -> QueryWords {
+        let mut cjk = Vec::new();
+        let mut letters = Vec::new();
+        for r in text::runs(query) {
+            match r {
+                Run::Cjk(s) => cjk.push(s),
+                Run::Word(w) if w.chars().all(|c| c.is_ascii_lowercase()) => letters.push(w),
+                Run::Word(_) => {}
+            }
+        }
+        QueryWords {
+            compact: query.split_whitespace().collect(),
+            cjk,
+            letters,
+        }
+    }
+
+    /// How well a title names what was asked, for hits that matched by
+    /// title: 0 the title is the query itself (or, for letters, holds the
+    /// content's word for them); 1 the title proper holds every word (or its
+    /// pinyin spells the letters); 2 a keyword is exactly the query; 3 the
+    /// keywords hold the words.
+    fn title_quality(&self, title: &str, search_title: &str, hint: Option<&str>) -> u8 {
+        if !self.cjk.is_empty() {
+            if title == self.compact {
+                return 0;
+            }
+            if self.cjk.iter().all(|w| title.contains(w.as_str())) {
+                return 1;
+            }
+            // Keywords hold the words: as good as a title only when a
+            // keyword is exactly what was asked.
+            let keyword_is_query = search_title
+                .strip_prefix(title)
+                .is_some_and(|kw| kw.split(' ').any(|k| k == self.compact));
+            return if keyword_is_query { 2 } else { 3 };
+        }
+        if self.letters.is_empty() {
+            return 1;
+        }
+        if hint.is_some_and(|h| title.contains(h)) {
+            return 0;
+        }
+        if self.letters.iter().all(|l| text::spells(title, l)) {
+            1
+        } else {
+            3
+        }
+    }
+}
+
+/// One weighted token of partial matching: a character or a bigram.
 struct Token {
     text: String,
-    /// Single character (unigram column) or bigram.
-    uni: bool,
     weight: f64,
+    /// Titles (bodies) that hold it.
+    df: i64,
+    /// Read from the index to find candidates (rare enough to be worth it).
+    scan: bool,
+}
+
+/// One text of partial matching (the query or a variant).
+#[derive(Default)]
+struct PartialText {
+    title: Vec<Token>,
+    body: Vec<Token>,
+    chars: Vec<char>,
+}
+
+/// Share of the query's characters a title holds in the query's order
+/// (longest common subsequence), 0..1.
+fn in_order(title: &[char], chars: &[char]) -> f64 {
+    if chars.is_empty() {
+        return 0.0;
+    }
+    let mut prev = vec![0usize; title.len() + 1];
+    let mut cur = vec![0usize; title.len() + 1];
+    for &q in chars {
+        for (j, &c) in title.iter().enumerate() {
+            cur[j + 1] = if q == c {
+                prev[j] + 1
+            } else {
+                cur[j].max(prev[j + 1])
+            };
+        }
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    prev[title.len()] as f64 / chars.len() as f64
 }
 
 impl ContentReader {
@@ -493,6 +594,8 @@ impl ContentReader {
         if query.is_empty() || per_kind == 0 {
             return Ok(SearchResults::default());
         }
+        self.conn()
+            .set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         let intent = understand(query);
         let mut found = Found {
             texts: vec![intent.text.clone()],
@@ -781,7 +884,7 @@ impl ContentReader {
             let grams = text::bigrams(&s);
             let mut absent = false;
             for g in &grams {
-                if self.doc_freq("title_vocab", g)? == 0 {
+                if self.doc_freq(g)?.0 == 0 {
                     absent = true;
                 }
             }
@@ -813,14 +916,21 @@ impl ContentReader {
         Ok(out)
     }
 
-    /// How many rows of an index hold a token (fts5vocab).
-    fn doc_freq(&self, vocab: &str, token: &str) -> Result<i64, StoreError> {
-        let sql = format!("SELECT doc FROM {vocab} WHERE term = ?1");
-        let mut stmt = self.conn().prepare_cached(&sql).map_err(self.sql())?;
-        let mut rows = stmt
-            .query_map([token], |r| r.get::<_, i64>(0))
+    /// How many titles and how many bodies hold an index token (`term_docs`,
+    /// derived when the store is built).
+    fn doc_freq(&self, token: &str) -> Result<(i64, i64), StoreError> {
+        let mut stmt = self
+            .conn()
+            .prepare_cached("SELECT title, body FROM term_docs WHERE term = ?1")
             .map_err(self.sql())?;
-        Ok(rows.next().transpose().map_err(self.sql())?.unwrap_or(0))
+        let mut rows = stmt
+            .query_map([token], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)))
+            .map_err(self.sql())?;
+        Ok(rows
+            .next()
+            .transpose()
+            .map_err(self.sql())?
+            .unwrap_or((0, 0)))
     }
 
     fn item_count(&self) -> i64 {
@@ -829,126 +939,177 @@ impl ContentReader {
 
     /// Ranked partial matching over the query and its variants: each item's
     /// best score, highest first, above the thresholds.
+    ///
+    /// Bounded work: only the rarer bigrams (and characters typed alone)
+    /// are read from the indexes, at most `PARTIAL_ROWS_PER_TOKEN` newest
+    /// rows each, to find candidates; the best `PARTIAL_RESCORED` of those
+    /// are then scored exactly on their title text, every token counted.
     fn partial(&self, texts: &[String]) -> Result<Vec<(i64, f64)>, StoreError> {
-        let n = self.item_count().max(1) as f64;
-        let idf = |df: i64| ((n + 1.0) / (df as f64 + 0.5)).ln().max(0.05);
-        // Tokens of each text; token rows are fetched once.
-        let mut title_rows: HashMap<(String, bool), HashSet<i64>> = HashMap::new();
-        let mut body_rows: HashMap<String, HashSet<i64>> = HashMap::new();
-        let mut per_text: Vec<(Vec<Token>, Vec<Token>, Vec<char>)> = Vec::new();
-        for t in texts {
-            let mut title_tokens = Vec::new();
-            let mut body_tokens = Vec::new();
-            let mut chars = Vec::new();
+        let n = self.item_count().max(1);
+        let idf = |df: i64| ((n as f64 + 1.0) / (df as f64 + 0.5)).ln().max(0.05);
+        // Tokens in more titles (bodies) than this are not read from the
+        // index unless a text has nothing rarer.
+        let common = ((n as f64 * PARTIAL_COMMON_SHARE) as i64).max(PARTIAL_ROWS_PER_TOKEN);
+        let mut dfs: HashMap<String, (i64, i64)> = HashMap::new();
+        let mut per_text: Vec<PartialText> = Vec::new();
+        for t in texts.iter().take(MAX_PARTIAL_TEXTS) {
+            let mut pt = PartialText::default();
             for run in text::runs(t) {
                 let Run::Cjk(s) = run else { continue };
-                chars.extend(s.chars());
+                pt.chars.extend(s.chars());
                 let cs: Vec<char> = s.chars().collect();
+                let mut df_of = |tok: &str| -> Result<(i64, i64), StoreError> {
+                    if let Some(d) = dfs.get(tok) {
+                        return Ok(*d);
+                    }
+                    let d = self.doc_freq(tok)?;
+                    dfs.insert(tok.to_string(), d);
+                    Ok(d)
+                };
                 if cs.len() == 1 {
-                    let df = self.doc_freq("title_vocab", &s)?;
-                    title_tokens.push(Token {
+                    let (df, _) = df_of(&s)?;
+                    pt.title.push(Token {
                         text: s.clone(),
-                        uni: true,
                         weight: idf(df),
+                        df,
+                        scan: true,
                     });
                     continue;
                 }
                 for g in text::bigrams(&s) {
-                    let df = self.doc_freq("title_vocab", &g)?;
+                    let (df, bdf) = df_of(&g)?;
                     // A bigram no title holds spans two words (残疾|补贴):
                     // it counts for less than a real word.
                     let w = if df == 0 { 0.5 * idf(0) } else { idf(df) };
-                    title_tokens.push(Token {
+                    pt.title.push(Token {
                         text: g.clone(),
-                        uni: false,
                         weight: w,
+                        df,
+                        scan: df > 0 && df <= common,
                     });
-                    let bdf = self.doc_freq("body_vocab", &g)?;
                     let bw = if bdf == 0 { 0.5 * idf(0) } else { idf(bdf) };
-                    body_tokens.push(Token {
+                    pt.body.push(Token {
                         text: g,
-                        uni: false,
                         weight: bw,
+                        df: bdf,
+                        scan: bdf > 0 && bdf <= common,
                     });
                 }
                 for c in cs {
-                    let df = self.doc_freq("title_vocab", &c.to_string())?;
-                    title_tokens.push(Token {
-                        text: c.to_string(),
-                        uni: true,
+                    let c = c.to_string();
+                    let (df, _) = df_of(&c)?;
+                    pt.title.push(Token {
+                        text: c,
                         weight: 0.25 * idf(df),
+                        df,
+                        scan: false,
                     });
                 }
             }
-            for tok in &title_tokens {
-                let key = (tok.text.clone(), tok.uni);
-                if let std::collections::hash_map::Entry::Vacant(e) = title_rows.entry(key) {
-                    let expr = if tok.uni {
-                        format!("uni:{}", phrase(std::slice::from_ref(&tok.text)))
+            // Every word common: the rarest bigram still finds candidates.
+            if !pt.title.iter().any(|t| t.scan)
+                && let Some(rarest) = pt
+                    .title
+                    .iter_mut()
+                    .filter(|t| t.df > 0 && t.text.chars().count() == 2)
+                    .min_by_key(|t| t.df)
+            {
+                rarest.scan = true;
+            }
+            per_text.push(pt);
+        }
+        // Candidate rows of the scanned tokens, each token read once.
+        let mut title_rows: HashMap<String, HashSet<i64>> = HashMap::new();
+        let mut body_rows: HashMap<String, HashSet<i64>> = HashMap::new();
+        for pt in &per_text {
+            for tok in pt.title.iter().filter(|t| t.scan) {
+                if !title_rows.contains_key(&tok.text) {
+                    let col = if tok.text.chars().count() == 1 {
+                        "uni"
                     } else {
-                        format!("bi:{}", phrase(std::slice::from_ref(&tok.text)))
+                        "bi"
                     };
-                    e.insert(self.fts_newest("title_ft", &expr)?.into_iter().collect());
+                    let expr = format!("{col}:{}", phrase(std::slice::from_ref(&tok.text)));
+                    let rows = self.fts_newest("title_ft", &expr)?;
+                    title_rows.insert(tok.text.clone(), rows.into_iter().collect());
                 }
             }
-            for tok in &body_tokens {
+            for tok in pt.body.iter().filter(|t| t.scan) {
                 if !body_rows.contains_key(&tok.text) {
                     let expr = phrase(std::slice::from_ref(&tok.text));
                     let rows = self.fts_newest("body_ft", &expr)?;
                     body_rows.insert(tok.text.clone(), rows.into_iter().collect());
                 }
             }
-            per_text.push((title_tokens, body_tokens, chars));
         }
         let mut candidates: HashSet<i64> = HashSet::new();
         for rows in title_rows.values().chain(body_rows.values()) {
             candidates.extend(rows.iter().copied());
         }
-        // Coverage first; the in-order bonus (a query per title) only for
-        // the few candidates it could still lift into the shown set.
-        let mut scored: Vec<(i64, f64, Option<usize>)> = Vec::new();
-        for rowid in candidates {
-            let mut best = 0.0f64;
-            // Which text's title coverage the bonus applies to.
-            let mut best_text = None;
-            for (k, (tt, bt, chars)) in per_text.iter().enumerate() {
-                let total: f64 = tt.iter().map(|t| t.weight).sum();
-                let got: f64 = tt
+        // A first score from the scanned tokens alone picks whom to score
+        // exactly.
+        let coverage = |toks: &[Token], has: &dyn Fn(&Token) -> bool| -> f64 {
+            let total: f64 = toks.iter().map(|t| t.weight).sum();
+            if total <= 0.0 {
+                return 0.0;
+            }
+            toks.iter()
+                .filter(|t| has(t))
+                .map(|t| t.weight)
+                .sum::<f64>()
+                / total
+        };
+        // Body words too common to scan are left out of the share (they are
+        // in most bodies); words no body holds count against it.
+        let body_cov = |pt: &PartialText, rowid: i64| -> f64 {
+            let counted: Vec<&Token> = pt.body.iter().filter(|t| t.scan || t.df == 0).collect();
+            let total: f64 = counted.iter().map(|t| t.weight).sum();
+            if total <= 0.0 {
+                return 0.0;
+            }
+            let got: f64 = counted
+                .iter()
+                .filter(|t| t.scan)
+                .filter(|t| body_rows.get(&t.text).is_some_and(|r| r.contains(&rowid)))
+                .map(|t| t.weight)
+                .sum();
+            got / total
+        };
+        let mut first: Vec<(i64, f64)> = candidates
+            .into_iter()
+            .map(|rowid| {
+                let best = per_text
                     .iter()
-                    .filter(|t| {
-                        title_rows
-                            .get(&(t.text.clone(), t.uni))
-                            .is_some_and(|r| r.contains(&rowid))
+                    .map(|pt| {
+                        let title = coverage(&pt.title, &|t| {
+                            t.scan && title_rows.get(&t.text).is_some_and(|r| r.contains(&rowid))
+                        });
+                        title.max(0.7 * body_cov(pt, rowid))
                     })
-                    .map(|t| t.weight)
-                    .sum();
-                let title_cov = if total > 0.0 { got / total } else { 0.0 };
-                let btotal: f64 = bt.iter().map(|t| t.weight).sum();
-                let bgot: f64 = bt
-                    .iter()
-                    .filter(|t| body_rows.get(&t.text).is_some_and(|r| r.contains(&rowid)))
-                    .map(|t| t.weight)
-                    .sum();
-                let body_cov = if btotal > 0.0 { bgot / btotal } else { 0.0 };
-                let s = title_cov.max(0.7 * body_cov);
-                if s > best {
-                    best = s;
-                    best_text = (title_cov > 0.0 && chars.len() >= 2).then_some(k);
+                    .fold(0.0, f64::max);
+                (rowid, best)
+            })
+            .collect();
+        first.sort_by(|a, b| b.1.total_cmp(&a.1).then(b.0.cmp(&a.0)));
+        first.truncate(PARTIAL_RESCORED);
+        // Exact title coverage (every token) and the in-order bonus, from
+        // each candidate's title text.
+        let mut out: Vec<(i64, f64)> = Vec::with_capacity(first.len());
+        for (rowid, _) in first {
+            let search_title = self.search_title(rowid)?;
+            let title_chars: Vec<char> = search_title.chars().collect();
+            let mut best = 0.0f64;
+            for pt in &per_text {
+                let title = coverage(&pt.title, &|t| search_title.contains(t.text.as_str()));
+                let mut s = title.max(0.7 * body_cov(pt, rowid));
+                if title > 0.0 && pt.chars.len() >= 2 {
+                    s += 0.1 * in_order(&title_chars, &pt.chars);
                 }
+                best = best.max(s);
             }
             if best >= MIN_PARTIAL_SCORE {
-                scored.push((rowid, best, best_text));
+                out.push((rowid, best));
             }
-        }
-        scored.sort_by(|a, b| b.1.total_cmp(&a.1).then(b.0.cmp(&a.0)));
-        scored.truncate(IN_ORDER_CANDIDATES);
-        let mut out: Vec<(i64, f64)> = Vec::with_capacity(scored.len());
-        for (rowid, base, text) in scored {
-            let mut s = base;
-            if let Some((_, _, chars)) = text.and_then(|k| per_text.get(k)) {
-                s += 0.1 * self.in_order(rowid, chars)?;
-            }
-            out.push((rowid, s));
         }
         let top = out.iter().map(|(_, s)| *s).fold(0.0, f64::max);
         out.retain(|(_, s)| *s >= RELATIVE_PARTIAL_SCORE * top);
@@ -956,28 +1117,13 @@ impl ContentReader {
         Ok(out)
     }
 
-    /// Share of the query's characters a title holds in the query's order
-    /// (longest common subsequence), 0..1.
-    fn in_order(&self, rowid: i64, chars: &[char]) -> Result<f64, StoreError> {
+    /// The text indexed as an item's title (title, keywords, 文号).
+    fn search_title(&self, rowid: i64) -> Result<String, StoreError> {
         let mut stmt = self
             .conn()
             .prepare_cached("SELECT search_title FROM items WHERE rowid = ?1")
             .map_err(self.sql())?;
-        let title: String = stmt.query_row([rowid], |r| r.get(0)).map_err(self.sql())?;
-        let t: Vec<char> = title.chars().collect();
-        let mut prev = vec![0usize; t.len() + 1];
-        for &q in chars {
-            let mut cur = vec![0usize; t.len() + 1];
-            for (j, &c) in t.iter().enumerate() {
-                cur[j + 1] = if q == c {
-                    prev[j] + 1
-                } else {
-                    cur[j].max(prev[j + 1])
-                };
-            }
-            prev = cur;
-        }
-        Ok(prev[t.len()] as f64 / chars.len() as f64)
+        stmt.query_row([rowid], |r| r.get(0)).map_err(self.sql())
     }
 
     /// Summaries of the hits, ranked within each kind and grouped.
@@ -989,13 +1135,16 @@ impl ContentReader {
         hint: Option<&str>,
     ) -> Result<SearchResults, StoreError> {
         let mut by_kind: HashMap<ItemKind, Vec<(SearchHit, f64, u8)>> = HashMap::new();
+        // Each text's words, split once for every hit's title quality.
+        let words: Vec<QueryWords> = found.texts.iter().map(|t| QueryWords::new(t)).collect();
         for (rowid, (how, score, text)) in found.hits {
-            if let Some(s) = self.summary_by_rowid(rowid)?
+            if let Some((s, search_title)) = self.summary_for_ranking(rowid)?
                 && s.status != ItemStatus::Hidden
             {
                 let quality = if class_of(how) < class_of(MatchedBy::Body) {
-                    let t = found.texts.get(text).map(String::as_str).unwrap_or("");
-                    self.title_quality(rowid, &s.title, t, hint)?
+                    words
+                        .get(text)
+                        .map_or(1, |w| w.title_quality(&s.title, &search_title, hint))
                 } else {
                     1
                 };
@@ -1079,66 +1228,6 @@ impl ContentReader {
         })
     }
 
-    /// How well a title names what was asked, for hits that matched by
-    /// title: 0 the title is the query itself (or, for letters, holds the
-    /// content's word for them); 1 the title proper holds every word (or its
-    /// pinyin spells the letters); 2 a keyword is exactly the query; 3 the
-    /// keywords hold the words.
-    fn title_quality(
-        &self,
-        rowid: i64,
-        title: &str,
-        query: &str,
-        hint: Option<&str>,
-    ) -> Result<u8, StoreError> {
-        let runs = text::runs(query);
-        let cjk: Vec<&str> = runs
-            .iter()
-            .filter_map(|r| match r {
-                Run::Cjk(s) => Some(s.as_str()),
-                Run::Word(_) => None,
-            })
-            .collect();
-        if !cjk.is_empty() {
-            let compact: String = query.split_whitespace().collect();
-            if title == compact {
-                return Ok(0);
-            }
-            if cjk.iter().all(|w| title.contains(w)) {
-                return Ok(1);
-            }
-            let mut stmt = self
-                .conn()
-                .prepare_cached("SELECT search_title FROM items WHERE rowid = ?1")
-                .map_err(self.sql())?;
-            let search_title: String = stmt.query_row([rowid], |r| r.get(0)).map_err(self.sql())?;
-            // Keywords hold the words: as good as a title only when a
-            // keyword is exactly what was asked.
-            let keyword_is_query = search_title
-                .strip_prefix(title)
-                .is_some_and(|kw| kw.split(' ').any(|k| k == compact));
-            return Ok(if keyword_is_query { 2 } else { 3 });
-        }
-        let letters: Vec<&str> = runs
-            .iter()
-            .filter_map(|r| match r {
-                Run::Word(w) if w.chars().all(|c| c.is_ascii_lowercase()) => Some(w.as_str()),
-                _ => None,
-            })
-            .collect();
-        if letters.is_empty() {
-            return Ok(1);
-        }
-        if hint.is_some_and(|h| title.contains(h)) {
-            return Ok(0);
-        }
-        let (full, initials) = text::pinyin_tokens(title);
-        let spelled = letters
-            .iter()
-            .all(|l| full.iter().chain(initials.iter()).any(|t| t.starts_with(l)));
-        Ok(if spelled { 1 } else { 3 })
-    }
-
     /// Newest matches of an FTS expression within a rowid range.
     fn fts_range(
         &self,
@@ -1166,11 +1255,21 @@ impl ContentReader {
         );
         let mut stmt = self.conn().prepare_cached(&sql).map_err(self.sql())?;
         let rows = stmt
-            .query_map(params![expr, PARTIAL_CANDIDATES_PER_TOKEN], |r| {
+            .query_map(params![expr, PARTIAL_ROWS_PER_TOKEN], |r| {
                 r.get::<_, i64>(0)
             })
             .map_err(self.sql())?;
         rows.collect::<Result<Vec<_>, _>>().map_err(self.sql())
+    }
+
+    /// A hit's summary and the text indexed as its title, in one lookup.
+    fn summary_for_ranking(&self, rowid: i64) -> Result<Option<(ItemSummary, String)>, StoreError> {
+        let sql = format!("SELECT {SUMMARY_COLUMNS}, search_title FROM items WHERE rowid = ?1");
+        let mut stmt = self.conn().prepare_cached(&sql).map_err(self.sql())?;
+        let mut rows = stmt
+            .query_map([rowid], |r| Ok((self.summary_from_row(r)?, r.get(14)?)))
+            .map_err(self.sql())?;
+        rows.next().transpose().map_err(self.sql())
     }
 
     fn summary_by_rowid(&self, rowid: i64) -> Result<Option<ItemSummary>, StoreError> {
