@@ -118,6 +118,11 @@ pub const QR_APPLY: &str = "扫码填写申请表";
 
 // Search.
 pub const SEARCH_HINT: &str = "输入拼音即可搜索，例如低保输入 db 或 dibao。";
+/// The hint on the 手写 tab before anything is written.
+pub const SEARCH_HINT_HANDWRITING: &str =
+    "在下方格子里用手指写字，一次写一个字，再点上面出现的字。";
+/// The hint on the 123 tab.
+pub const SEARCH_HINT_DIGITS: &str = "输入文号数字，例如 2020 33，就能找到这份文件。";
 pub const SEARCH_NONE: &str = "没有找到相关内容。请换一个词，或少输入几个字再试。";
 pub const SEARCH_MORE: &str = "还有更多结果，输入更完整的词可以找得更准。";
 /// Shown above the closest partial matches when nothing matched exactly.
