@@ -352,7 +352,7 @@ fn render(win: &MainWindow, ctx: &AppContext) -> Result<(), StoreError> {
     a.set_mode(mode as i32);
     if query.trim().is_empty() {
         a.set_groups(model(Vec::new()));
-        a.set_status(zh::SEARCH_HINT.into());
+        a.set_status(hint(mode).into());
         ctx.usage.search_shown("", false);
         return Ok(());
     }
@@ -385,13 +385,17 @@ fn render(win: &MainWindow, ctx: &AppContext) -> Result<(), StoreError> {
             more: "".into(),
         });
     }
+    // Never an empty page: with nothing found, or only partial matches,
+    // the hall's enquiry phone says where to ask.
+    let phone = ctx.hall().map(|h| h.phone).filter(|p| !p.is_empty());
+    let with_phone = |text: &str| match &phone {
+        Some(phone) => format!("{text}{}{phone}", zh::SEARCH_PHONE),
+        None => text.to_string(),
+    };
     a.set_status(if groups.is_empty() {
-        zh::SEARCH_NONE.into()
+        with_phone(zh::SEARCH_NONE).into()
     } else if results.no_match() {
-        match ctx.hall().map(|h| h.phone).filter(|p| !p.is_empty()) {
-            Some(phone) => format!("{}{}{phone}", zh::SEARCH_PARTIAL, zh::SEARCH_PHONE).into(),
-            None => zh::SEARCH_PARTIAL.into(),
-        }
+        with_phone(zh::SEARCH_PARTIAL).into()
     } else {
         "".into()
     });
@@ -399,6 +403,16 @@ fn render(win: &MainWindow, ctx: &AppContext) -> Result<(), StoreError> {
         .search_shown(&query, !groups.is_empty() && !results.no_match());
     a.set_groups(model(groups));
     Ok(())
+}
+
+/// What the page says before anything is typed: how to use the keyboard
+/// on screen.
+fn hint(mode: Mode) -> &'static str {
+    match mode {
+        Mode::Pinyin => zh::SEARCH_HINT,
+        Mode::Handwriting => zh::SEARCH_HINT_HANDWRITING,
+        Mode::Digits => zh::SEARCH_HINT_DIGITS,
+    }
 }
 
 pub fn clear(win: &MainWindow, ctx: &AppContext) {

@@ -76,7 +76,35 @@ fn nonsense_finds_nothing_and_says_so() {
     }
     let a = k.win.global::<SearchAdapter>();
     assert!(rows(a.get_groups()).is_empty());
-    assert_eq!(a.get_status(), kiosk_app::strings::SEARCH_NONE);
+    // Never an empty page: the hall's enquiry phone says where to ask.
+    let phone = k.ctx.hall().expect("the demo has a hall").phone;
+    assert!(!phone.is_empty());
+    assert_eq!(
+        a.get_status(),
+        format!(
+            "{}{}{phone}",
+            kiosk_app::strings::SEARCH_NONE,
+            kiosk_app::strings::SEARCH_PHONE
+        )
+    );
+}
+
+#[test]
+fn the_hint_fits_the_keyboard_on_screen() {
+    use kiosk_app::strings::{SEARCH_HINT, SEARCH_HINT_DIGITS};
+    let k = demo();
+    k.start();
+    k.tap("搜索");
+    let a = k.win.global::<SearchAdapter>();
+    assert_eq!(a.get_status(), SEARCH_HINT);
+    k.tap("123");
+    assert_eq!(a.get_status(), SEARCH_HINT_DIGITS);
+    k.tap("2");
+    assert_ne!(a.get_status(), SEARCH_HINT_DIGITS, "typed: no hint");
+    k.tap("删除");
+    assert_eq!(a.get_status(), SEARCH_HINT_DIGITS);
+    k.tap("拼音");
+    assert_eq!(a.get_status(), SEARCH_HINT);
 }
 
 /// The titles of the results, in display order.
