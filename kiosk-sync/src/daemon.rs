@@ -1040,7 +1040,10 @@ impl Drop for ClientSlot {
 fn serve_client(stream: &UnixStream, shared: &Shared) {
     let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
     let _ = stream.set_write_timeout(Some(Duration::from_secs(5)));
-    let resp = match (control::read_request(stream), crate::ctl::check_peer(stream)) {
+    let resp = match (
+        control::read_request(stream),
+        crate::ctl::check_peer(stream),
+    ) {
         // Refused after its request line is read, so the client reads the
         // answer instead of a broken pipe.
         (_, Err(why)) => {
