@@ -281,6 +281,8 @@ pub fn reset_to_attract(win: &MainWindow, ctx: &Rc<AppContext>) {
     ctx.usage.count(kiosk_content::usage::counter::IDLE_RESET);
     crate::usage::flush(ctx);
     pages::clear_all(win, ctx);
+    // The handwriting model's memory until the next resident writes.
+    ctx.handwriting.release();
     reset_modes(win, ctx);
     clear_error(win);
     go(win, ctx, Route::Attract);

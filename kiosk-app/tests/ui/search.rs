@@ -392,3 +392,27 @@ fn rewrite_wipes_the_pad_and_its_candidates() {
     k.tap("拼音");
     assert!(a.get_ink().is_empty());
 }
+
+/// Zinnia's model is in memory only while residents write: loaded at the
+/// first stroke, freed at the idle reset.
+#[test]
+fn the_handwriting_model_is_freed_at_the_idle_reset() {
+    let k = demo();
+    k.start();
+    assert!(
+        k.ctx.handwriting.is_ready(),
+        "{:?}",
+        k.ctx.handwriting.availability()
+    );
+    assert!(!k.ctx.handwriting.is_loaded(), "loaded before anyone wrote");
+    k.tap("搜索");
+    k.tap("手写");
+    write_on_pad(&k, '人');
+    assert!(k.ctx.handwriting.is_loaded());
+    k.wait(std::time::Duration::from_secs(91));
+    assert_eq!(k.page(), PageId::Attract);
+    assert!(
+        !k.ctx.handwriting.is_loaded(),
+        "the model stays in memory after the idle reset"
+    );
+}
