@@ -289,7 +289,7 @@ fn touch(c: &mut ContentSet, every: usize, round: usize) {
     let mut n = 0;
     for item in &mut c.items {
         if let Item::Policy(p) = item {
-            if (n + round) % every == 0 {
+            if (n + round).is_multiple_of(every) {
                 p.meta.title = format!("{}（第{round}次修订）", p.meta.title);
             }
             n += 1;

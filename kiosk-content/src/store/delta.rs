@@ -899,6 +899,9 @@ fn renumber(conn: &Connection, kind: ItemKind, extra: usize) -> Result<(), Store
 /// An item waiting for its rowid: its sort key, the item, its rows.
 type Pending = ((ItemKind, String, String), Box<Item>, ItemRows);
 
+/// Reads an object's bytes by path (`None`: the bundle does not hold it).
+type ReadObject<'a> = dyn FnMut(&str) -> Result<Option<Vec<u8>>, StoreError> + 'a;
+
 /// Applies `changes` in the open transaction on `conn`: removals first,
 /// then additions, each object read (`read`) only when it is added or
 /// changed. With `undo`, records the previous version of every changed
@@ -906,7 +909,7 @@ type Pending = ((ItemKind, String, String), Box<Item>, ItemRows);
 pub(super) fn apply_changes(
     conn: &Connection,
     changes: &[Change],
-    read: &mut dyn FnMut(&str) -> Result<Option<Vec<u8>>, StoreError>,
+    read: &mut ReadObject<'_>,
     undo: bool,
     items_before: u64,
 ) -> Result<u64, StoreError> {
