@@ -19,6 +19,8 @@ const CODE: &str = "564973";
 
 fn search_letters(k: &Kiosk, letters: &str) {
     k.tap("搜索");
+    // The keyboard stays on the tab last used until the idle reset.
+    k.tap("拼音");
     for l in letters.chars() {
         k.tap(&l.to_string());
     }

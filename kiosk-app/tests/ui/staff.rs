@@ -79,7 +79,7 @@ fn the_right_pin_opens_the_panel_and_it_says_plainly_when_the_daemon_is_not_runn
     k.press("收起详细信息");
     assert!(!a.get_show_details());
     // Actions say the same instead of hanging.
-    k.tap("立即同步");
+    k.press("立即同步");
     assert_eq!(a.get_action_message(), strings::DAEMON_NOT_RUNNING);
     // Leaving the panel goes home; back does not return to it.
     k.press("退出管理");
@@ -121,12 +121,12 @@ fn the_panel_shows_sync_status_and_sends_actions_to_the_daemon() {
     let device = rows(a.get_device_facts());
     assert!(device.iter().any(|f| f.value == "5.0 GB"), "{device:?}");
 
-    k.tap("立即同步");
+    k.press("立即同步");
     assert_eq!(a.get_action_message(), "已开始同步");
     // Revert asks for a second tap.
-    k.tap("回退到上一版内容");
+    k.press("回退到上一版内容");
     assert!(a.get_confirm_revert());
-    k.tap("确认回退");
+    k.press("确认回退");
     assert_eq!(a.get_action_message(), "已回退到第 1 代内容");
     let seen = daemon.requests();
     assert!(seen.contains(&ControlRequest::SyncNow));
@@ -140,14 +140,14 @@ fn usb_import_without_a_stick_says_so_and_with_one_asks_the_daemon() {
     k.open_pin_page();
     k.enter_pin(DEMO_PIN);
     let a = k.win.global::<StaffAdapter>();
-    k.tap("导入U盘");
+    k.press("导入U盘");
     assert!(
         a.get_action_message().contains("未找到U盘"),
         "{}",
         a.get_action_message()
     );
     std::fs::create_dir_all(&k.ctx.config.usb_import_dir).expect("usb dir");
-    k.tap("导入U盘");
+    k.press("导入U盘");
     let path = k.ctx.config.usb_import_dir.display().to_string();
     assert!(daemon.requests().contains(&ControlRequest::Import { path }));
 }
@@ -157,7 +157,7 @@ fn test_print_from_the_panel() {
     let k = demo();
     k.open_pin_page();
     k.enter_pin(DEMO_PIN);
-    k.tap("打印测试页");
+    k.press("打印测试页");
     assert_eq!(*k.printer.test_pages.borrow(), 1);
     assert_eq!(
         k.win.global::<StaffAdapter>().get_action_message(),
