@@ -5,18 +5,10 @@
 //! per page, and everything else is plain Rust the controllers use. See
 //! ARCHITECTURE.md ("kiosk-app").
 
-/// Code generated from `ui/app.slint` (the window, the adapters, their
-/// data types). Generated code is exempt from our lints.
-#[allow(
-    clippy::all,
-    clippy::pedantic,
-    clippy::unwrap_used,
-    unused_qualifications
-)]
-mod generated {
-    slint::include_modules!();
-}
-pub use generated::*;
+/// The window, the adapters and their data types, generated from
+/// `ui/app.slint` by the `kiosk-ui` crate (compiled once, apart from this
+/// crate's unit-test build).
+pub use kiosk_ui::*;
 
 pub mod app;
 pub mod background;
