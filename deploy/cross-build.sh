@@ -43,7 +43,11 @@ if [ "$native" = 1 ]; then
   bash deploy/dev/install-deps.sh
 else
   target=aarch64-unknown-linux-gnu
-  bash deploy/install-cross-deps.sh
+  if [ "$sync_only" = 1 ]; then
+    bash deploy/install-cross-deps.sh --sync-only
+  else
+    bash deploy/install-cross-deps.sh
+  fi
   export CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=aarch64-linux-gnu-gcc
   export CC_aarch64_unknown_linux_gnu=aarch64-linux-gnu-gcc
   export AR_aarch64_unknown_linux_gnu=aarch64-linux-gnu-ar

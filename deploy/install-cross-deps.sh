@@ -4,7 +4,18 @@
 # linuxkms backend links against, the gcc cross linker, qemu-user-static
 # (to run the aarch64 binaries in CI) and the Rust target.
 # Safe to run again: it installs only what is missing.
+#
+#   bash deploy/install-cross-deps.sh               # kiosk-sync and kiosk-app
+#   bash deploy/install-cross-deps.sh --sync-only   # kiosk-sync alone (CI): no
+#                                                   # arm64 multiarch libraries
 set -euo pipefail
+
+sync_only=0
+case "${1:-}" in
+  --sync-only) sync_only=1 ;;
+  "") ;;
+  *) echo "install-cross-deps.sh: unknown option $1 (--sync-only or nothing)" >&2; exit 2 ;;
+esac
 
 sudo_cmd=()
 if [ "$(id -u)" -ne 0 ]; then sudo_cmd=(sudo); fi
@@ -19,8 +30,15 @@ packages=(
   libfontconfig-dev:arm64  # Slint font discovery (fontique)
   dpkg-dev                 # dpkg-architecture, dpkg-shlibdeps for the .deb
 )
+if [ "$sync_only" = 1 ]; then
+  # kiosk-sync links nothing but libc (SQLite is bundled, TLS is rustls).
+  packages=(gcc-aarch64-linux-gnu qemu-user-static dpkg-dev)
+fi
 
-if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+rm_lists=0
+if [ "$sync_only" = 1 ]; then
+  :
+elif ! dpkg --print-foreign-architectures | grep -qx arm64; then
   echo "adding the arm64 architecture to dpkg"
   "${sudo_cmd[@]}" dpkg --add-architecture arm64
   rm_lists=1

@@ -17,8 +17,9 @@
 # - the Debian packages only the tests and deploy checks need (and the
 #   aarch64 cross toolchain) install in the background while the workspace
 #   compiles; compiling needs only deploy/dev/install-deps.sh --build-only;
-# - the aarch64 cross-build (deploy/cross-build.sh --ci, for the deploy
-#   checks) runs while the tests run: the tests are run by
+# - the aarch64 cross-build of kiosk-sync (deploy/cross-build.sh --ci
+#   --sync-only, for the deploy checks; kiosk-app for aarch64 is the long
+#   run `deploy/ci-checks.sh --arm64-app`) runs while the tests run: the tests are run by
 #   tests/run-tests.py straight from the binaries the build listed (the very
 #   binaries, order and folders of `cargo test --workspace`), so cargo's
 #   build lock is free for the cross-build. Doc tests run after it.
@@ -47,7 +48,7 @@ wait_for() { # $1 = pid, $2 = log, $3 = what
 stage "Debian packages to compile (deploy/dev/install-deps.sh --build-only)"
 bash deploy/dev/install-deps.sh --build-only
 stage "in the background: the other Debian packages and the aarch64 cross toolchain"
-( bash deploy/dev/install-deps.sh && bash deploy/install-cross-deps.sh ) >"$logs/apt.log" 2>&1 &
+( bash deploy/dev/install-deps.sh && bash deploy/install-cross-deps.sh --sync-only ) >"$logs/apt.log" 2>&1 &
 apt_pid=$!
 bg_pids+=("$apt_pid")
 
@@ -66,8 +67,8 @@ stage "clippy (warnings denied) + test build: cargo test --workspace --all-targe
 cargo test --workspace --all-targets --no-run --message-format=json-render-diagnostics >"$logs/artifacts.json"
 wait_for "$apt_pid" "$logs/apt.log" "Debian packages and cross toolchain"
 
-stage "in the background: aarch64 cross-build (deploy/cross-build.sh --ci)"
-nice -n 10 bash deploy/cross-build.sh --ci >"$logs/cross.log" 2>&1 &
+stage "in the background: aarch64 cross-build of kiosk-sync (deploy/cross-build.sh --ci --sync-only)"
+nice -n 10 bash deploy/cross-build.sh --ci --sync-only >"$logs/cross.log" 2>&1 &
 cross_pid=$!
 bg_pids+=("$cross_pid")
 stage "tests: the binaries of cargo test --workspace (tests/run-tests.py)"

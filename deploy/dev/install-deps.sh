@@ -10,6 +10,7 @@ set -euo pipefail
 
 build=(
   pkg-config
+  mold                 # the linker .ci/run uses (deploy/dev/cc-mold)
   libfontconfig1-dev   # Slint's font discovery (fontique)
   libudev-dev          # Slint linuxkms backend (the Pi build)
   libinput-dev
