@@ -1234,7 +1234,7 @@ impl ContentReader {
         let upper = format!("{letters}\u{7f}");
         let mut stmt = self
             .conn
-            .prepare(
+            .prepare_cached(
                 "SELECT term, max(weight) w FROM (
                     SELECT term, weight + 1000 * (full = ?1 OR initials = ?1) AS weight FROM vocab WHERE full >= ?1 AND full < ?2
                     UNION ALL
