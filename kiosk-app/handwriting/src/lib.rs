@@ -14,11 +14,13 @@ mod ffi;
 mod ink;
 pub mod order;
 pub mod rank;
+pub mod templates;
 
 use std::path::{Path, PathBuf};
 
 pub use ffi::LIBRARY_NAME;
 pub use ink::{Ink, InkError, MAX_POINTS, MAX_STROKES};
+pub use templates::{Templates, TemplatesError};
 
 /// Where Debian's `tegaki-zinnia-simplified-chinese` installs the model.
 pub const DEFAULT_MODEL_PATH: &str = "/usr/share/tegaki/models/zinnia/handwriting-zh_CN.model";
@@ -28,6 +30,13 @@ pub const DEFAULT_MODEL_PATH: &str = "/usr/share/tegaki/models/zinnia/handwritin
 /// to stay cheap (classification cost hardly depends on it).
 pub const ZINNIA_NBEST: usize = 60;
 
+/// Where the kiosk package installs the template file
+/// (`data/hanzi-templates.bin`, [`templates`]).
+pub const DEFAULT_TEMPLATES_PATH: &str = "/usr/share/kiosk-app/hanzi-templates.bin";
+
+/// Template matches merged with Zinnia's candidates.
+pub const TEMPLATE_NBEST: usize = 30;
+
 /// One candidate character, best first in [`Recognizer::recognize`]'s list.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Candidate {
@@ -36,6 +45,9 @@ pub struct Candidate {
     pub zinnia_score: f32,
     /// Place in the commonness table (0 = most common).
     pub commonness: u32,
+    /// The school form's distance to the drawing ([`templates`]; lower is
+    /// closer), when templates are loaded and the character has one.
+    pub template_distance: Option<f32>,
 }
 
 /// What went wrong, for staff and logs (never shown to residents).
@@ -65,6 +77,7 @@ pub enum HandwritingError {
 /// thread its own, or keep one on a worker thread.
 pub struct Recognizer {
     zinnia: ffi::ZinniaRecognizer,
+    templates: Option<Templates>,
 }
 
 impl Recognizer {
@@ -90,7 +103,22 @@ impl Recognizer {
                 detail,
             }
         })?;
-        Ok(Recognizer { zinnia })
+        Ok(Recognizer {
+            zinnia,
+            templates: None,
+        })
+    }
+
+    /// Adds the school-order templates ([`templates`]): their closest
+    /// characters are merged with Zinnia's.
+    pub fn with_templates(mut self, templates: Templates) -> Recognizer {
+        self.templates = Some(templates);
+        self
+    }
+
+    /// Whether templates are loaded.
+    pub fn has_templates(&self) -> bool {
+        self.templates.is_some()
     }
 
     /// Up to `n` characters the ink may be, best first: Zinnia's
@@ -110,6 +138,23 @@ impl Recognizer {
         n: usize,
         weights: rank::Weights,
     ) -> Result<Vec<Candidate>, HandwritingError> {
+        let raw = self.zinnia_candidates(ink, weights)?;
+        let templates = self.templates.as_ref().filter(|_| weights.template > 0.0);
+        let Some(templates) = templates else {
+            return Ok(rank::rerank(&raw, ink.strokes.len(), n, weights));
+        };
+        Ok(merge(templates, &raw, ink, n, weights))
+    }
+
+    /// Zinnia's candidates as (value, score), before re-ranking: its top
+    /// [`ZINNIA_NBEST`] for the drawing, and for a drawing that ends as 辶
+    /// or 廴 do the characters with them found with their strokes moved
+    /// first, less `weights.moved_order`.
+    pub fn zinnia_candidates(
+        &self,
+        ink: &Ink,
+        weights: rank::Weights,
+    ) -> Result<Vec<(String, f32)>, HandwritingError> {
         let mut raw = self.recognize_raw(ink, ZINNIA_NBEST)?;
         // An infinite penalty turns the moved order off (for comparison).
         let late = weights.moved_order.is_finite() && order::LateComponent::ends_like(&ink.strokes);
@@ -129,7 +174,12 @@ impl Recognizer {
                     .map(|(v, s)| (v, s - weights.moved_order)),
             );
         }
-        Ok(rank::rerank(&raw, ink.strokes.len(), n, weights))
+        Ok(raw)
+    }
+
+    /// The templates, when loaded (for tuning and diagnostics).
+    pub fn templates(&self) -> Option<&Templates> {
+        self.templates.as_ref()
     }
 
     /// Zinnia's own top `n` (value, score), unfiltered, in its order: for
@@ -145,6 +195,57 @@ impl Recognizer {
             .classify(w, h, &strokes, n.max(1))
             .map_err(HandwritingError::Classify)
     }
+}
+
+/// Zinnia's candidates and the templates' closest characters, each scored
+/// by [`rank::combined_score`] less `weights.template` times its template
+/// distance. A character only Zinnia offers and that has no template is
+/// charged the farthest distance among the templates' matches; one only the
+/// templates offer is scored as if Zinnia had put it `weights.template_only`
+/// below its last candidate.
+pub fn merge(
+    templates: &Templates,
+    raw: &[(String, f32)],
+    ink: &Ink,
+    n: usize,
+    weights: rank::Weights,
+) -> Vec<Candidate> {
+    let drawn = ink.strokes.len();
+    let matches = templates.best(ink, TEMPLATE_NBEST);
+    let farthest = matches.last().map_or(1.0, |m| m.distance);
+    let floor = raw.iter().map(|(_, s)| *s).fold(f32::MAX, f32::min);
+    let floor = if floor == f32::MAX { -1.0 } else { floor } - weights.template_only;
+    let mut scored = rank::scored(raw, drawn, weights);
+    for (score, c) in &mut scored {
+        let d = matches
+            .iter()
+            .find(|m| m.character == c.character)
+            .map(|m| m.distance)
+            .or_else(|| templates.distance_to(ink, c.character));
+        c.template_distance = d;
+        *score -= weights.template * d.unwrap_or(farthest);
+    }
+    for m in &matches {
+        if scored.iter().any(|(_, c)| c.character == m.character) {
+            continue;
+        }
+        let Some(e) = rank::entry(m.character) else {
+            continue;
+        };
+        let score = rank::combined_score(floor, e, drawn, weights) - weights.template * m.distance;
+        scored.push((
+            score,
+            Candidate {
+                character: m.character,
+                zinnia_score: floor,
+                commonness: e.place,
+                template_distance: Some(m.distance),
+            },
+        ));
+    }
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0));
+    scored.truncate(n);
+    scored.into_iter().map(|(_, c)| c).collect()
 }
 
 /// Whether handwriting works on this kiosk, in words for the staff panel.
