@@ -81,6 +81,10 @@ done
 inst 0644 deploy/config/kiosk-sync.toml         /etc/kiosk-sync/config.toml
 inst 0644 deploy/config/kiosk-app.toml          /etc/kiosk-app/config.toml
 inst 0644 deploy/config/kiosk-app.default       /etc/default/kiosk-app
+# The handwriting recognizer's school-order templates (kiosk-app's
+# `handwriting_templates`), with their licence beside them.
+inst 0644 kiosk-app/handwriting/data/hanzi-templates.bin /usr/share/kiosk-app/hanzi-templates.bin
+inst 0644 kiosk-app/handwriting/data/ARPHICPL.TXT      /usr/share/kiosk-app/ARPHICPL.TXT
 doc=/usr/share/doc/$pkg
 inst 0644 deploy/README.md                      "$doc/README.md"
 inst 0644 deploy/config/kiosk-app-tcp-printer.conf "$doc/examples/kiosk-app-tcp-printer.conf"
