@@ -3,8 +3,13 @@
 //! objects already in the cache, so the kills land in the apply). After
 //! each: `PRAGMA integrity_check` passes, the content is exactly the old
 //! or exactly the new bundle (every item compared with its source), and
-//! the next pull completes with the new one. 20 trials in `cargo test`,
-//! 200 with `KIOSK_FAULTS_LONG=1`.
+//! the next pull completes with the new one. 20 trials on a 150-document
+//! county with short bodies in `cargo test`; 200 trials on 400 documents
+//! with full bodies with `KIOSK_FAULTS_LONG=1` (`tests/faults.sh --long`).
+//!
+//! Each trial starts from one prepared data directory (the old content
+//! applied, the new objects already cached), copied; kills land within
+//! the time the `kiosk-sync pull` binary itself took on such a copy.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -19,10 +24,31 @@ use kiosk_sync::state::SystemClock;
 use kiosk_sync::store::StoreApplier;
 use support::{Repo, Server};
 
+fn long_run() -> bool {
+    std::env::var("KIOSK_FAULTS_LONG").is_ok_and(|v| v == "1")
+}
+
 fn trials() -> usize {
-    match std::env::var("KIOSK_FAULTS_LONG") {
-        Ok(v) if v == "1" => 200,
-        _ => 20,
+    if long_run() { 200 } else { 20 }
+}
+
+/// Cuts every string field named `body` (an item's 正文) to 40
+/// characters: the short run's documents keep their ids, titles and
+/// links but put less text into the body index.
+fn cut_bodies(v: &mut serde_json::Value) {
+    match v {
+        serde_json::Value::Object(m) => {
+            for (k, x) in m.iter_mut() {
+                match x {
+                    serde_json::Value::String(s) if k == "body" => {
+                        *s = s.chars().take(40).collect();
+                    }
+                    _ => cut_bodies(x),
+                }
+            }
+        }
+        serde_json::Value::Array(a) => a.iter_mut().for_each(cut_bodies),
+        _ => {}
     }
 }
 
@@ -45,17 +71,26 @@ fn objects(set: &ContentSet) -> Vec<BundleObject> {
         .collect()
 }
 
-/// A county of 400 documents, and the same with a quarter of its policies
-/// edited, 30 items removed and 30 added: a delta big enough that a kill
-/// lands inside the apply's transaction.
+/// A county (150 documents, short bodies; 400 with full bodies in the long
+/// run), and the same with a third of its policies edited, 30 items
+/// removed and 30 added: a delta big enough that a kill lands inside the
+/// apply's transaction.
 fn bundles() -> (Vec<BundleObject>, Vec<BundleObject>) {
-    let tree = kiosk_content::generate::synthetic_tree(400, 21);
-    let v1 = kiosk_content::compile(&tree).unwrap_or_else(|p| panic!("synthetic:\n{p}"));
+    let docs = if long_run() { 400 } else { 150 };
+    let tree = kiosk_content::generate::synthetic_tree(docs, 21);
+    let mut v1 = kiosk_content::compile(&tree).unwrap_or_else(|p| panic!("synthetic:\n{p}"));
+    if !long_run() {
+        for item in &mut v1.items {
+            let mut v = serde_json::to_value(&*item).expect("item to json");
+            cut_bodies(&mut v);
+            *item = serde_json::from_value(v).expect("item from json");
+        }
+    }
     let mut v2 = v1.clone();
     let mut n = 0;
     for item in &mut v2.items {
         if let Item::Policy(p) = item {
-            if n % 4 == 0 {
+            if n % 3 == 0 {
                 p.meta.title.push_str("（修订）");
                 p.meta.keywords.push("新修订".into());
             }
@@ -150,18 +185,48 @@ fn kill_9_at_random_points_of_a_delta_apply_leaves_the_old_or_the_new_content() 
     let base = tmp.path().join("base");
     pull(&base).expect("first install");
     publish::publish(&repo.dir, &repo.keys, &v2, &opts).expect("publish v2");
-    // The new objects in a cache, copied into each trial's data directory.
+    // The new objects in the cache of one prepared directory, copied for
+    // each trial.
     let warm = tmp.path().join("warm");
     copy_tree(&base, &warm);
-    let started = Instant::now();
+    let prepared = tmp.path().join("prepared");
+    copy_tree(&base, &prepared);
     assert!(matches!(
-        pull(&warm).expect("calibrate"),
+        pull(&warm).expect("fetch the new objects"),
         PullResult::Applied { .. }
     ));
-    let span_ms = (started.elapsed().as_millis() as u64 * 12 / 10).max(20);
     assert!(holds(&warm, &v2, 0));
+    copy_tree(&warm.join("objects"), &prepared.join("objects"));
+    let _ = std::fs::remove_dir_all(&warm);
 
     let bin = env!("CARGO_BIN_EXE_kiosk-sync");
+    let child = |data: &Path| {
+        Command::new(bin)
+            .arg("pull")
+            .arg("--repo-url")
+            .arg(server.url())
+            .arg("--data-dir")
+            .arg(data)
+            .arg("--root")
+            .arg(repo.root_json())
+            .env("KIOSK_SYNC_LOG", "warn")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start kiosk-sync pull")
+    };
+    // How long the binary takes on a prepared copy, start to exit: the
+    // span the kills are spread over.
+    let calibrate = tmp.path().join("calibrate");
+    copy_tree(&prepared, &calibrate);
+    let started = Instant::now();
+    let status = child(&calibrate).wait().expect("calibration pull");
+    assert!(status.success(), "the calibration pull failed");
+    let span_ms = (started.elapsed().as_millis() as u64 * 11 / 10).max(20);
+    assert!(holds(&calibrate, &v2, 0));
+    let _ = std::fs::remove_dir_all(&calibrate);
+
     let seed = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(1, |d| d.as_nanos() as u64);
@@ -173,22 +238,8 @@ fn kill_9_at_random_points_of_a_delta_apply_leaves_the_old_or_the_new_content() 
     let (mut old, mut new, mut finished) = (0, 0, 0);
     for trial in 0..trials() {
         let data: PathBuf = tmp.path().join(format!("t{trial}"));
-        copy_tree(&base, &data);
-        copy_tree(&warm.join("objects"), &data.join("objects"));
-        let mut child = Command::new(bin)
-            .arg("pull")
-            .arg("--repo-url")
-            .arg(server.url())
-            .arg("--data-dir")
-            .arg(&data)
-            .arg("--root")
-            .arg(repo.root_json())
-            .env("KIOSK_SYNC_LOG", "warn")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start kiosk-sync pull");
+        copy_tree(&prepared, &data);
+        let mut child = child(&data);
         std::thread::sleep(Duration::from_millis(rng.next() % span_ms));
         match child.try_wait().expect("try_wait") {
             Some(_) => finished += 1,
