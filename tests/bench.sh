@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The kiosk against a browser kiosk, in one command (issue 13):
 #
-#   bash tests/bench.sh [--runs N] [--no-write]
+#   bash tests/bench.sh [--runs N] [--idle SECONDS] [--no-write]
 #
 # Installs what it needs (the project's Debian packages and Debian's
 # chromium), builds kiosk-app and kiosk-sync in release mode (as shipped),
@@ -15,10 +15,12 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
 runs=5
+idle=60
 write=1
 while [ $# -gt 0 ]; do
   case "$1" in
     --runs) runs="$2"; shift 2 ;;
+    --idle) idle="$2"; shift 2 ;;
     --no-write) write=0; shift ;;
     -h|--help) sed -n 2,14p "$0"; exit 0 ;;
     *) echo "tests/bench.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
@@ -35,8 +37,8 @@ if ! command -v chromium >/dev/null; then
   DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends chromium >/dev/null
 fi
 
-stage "release build: kiosk-app, kiosk-sync"
-cargo build --release -q -p kiosk-app -p kiosk-sync
+stage "release build: kiosk-app, kiosk-sync, gen-content"
+cargo build --release -q -p kiosk-app -p kiosk-sync -p kiosk-tests
 bin="${CARGO_TARGET_DIR:-target}/release"
 
 work="$(mktemp -d /tmp/kiosk-bench.XXXXXX)"
@@ -49,6 +51,59 @@ stage "a content store written by kiosk-sync (demo county: publish, import)"
 stage "kiosk-app against headless Chromium: home, guide, policy, map ($runs runs each)"
 python3 tests/bench/browser.py --kiosk-app "$bin/kiosk-app" --data-dir "$work/data" \
   --chromium "$(command -v chromium)" --runs "$runs" --json "$work/browser.json" | tee "$work/browser.md"
+
+stage "100,000 generated documents: a store (cargo bench -p kiosk-tests --bench search -- --docs 100000 --runs 1 --store)"
+# The search bench builds its store through the real parser and store
+# writer (the same code kiosk-sync applies a bundle with), ~90 s.
+cargo bench -q -p kiosk-tests --bench search -- --docs 100000 --runs 1 --store "$work/big" >"$work/big.log" 2>&1 \
+  || { cat "$work/big.log" >&2; exit 1; }
+grep -E 'build store|store file' "$work/big.log" | head -n 2
+
+stage "idle: a minute on the home page under Xvfb, kiosk-app (demo store, 100,000 documents) against chromium --kiosk"
+command -v Xvfb >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends xvfb >/dev/null
+display=":$(( 90 + RANDOM % 9 ))"
+Xvfb "$display" -screen 0 1080x1920x24 -nolisten tcp >/dev/null 2>&1 &
+xvfb_pid=$!
+trap 'kill $xvfb_pid 2>/dev/null || true; rm -rf "$work"' EXIT
+sleep 1
+DISPLAY="$display" python3 tests/bench/idle.py --idle "$idle" -- \
+  "$bin/kiosk-app" --data-dir "$work/data" --window 1080x1920 >"$work/idle-app.json"
+DISPLAY="$display" python3 tests/bench/idle.py --idle "$idle" -- \
+  "$bin/kiosk-app" --data-dir "$work/big" --window 1080x1920 >"$work/idle-app-100k.json"
+DISPLAY="$display" python3 tests/bench/idle.py --idle "$idle" -- \
+  "$(command -v chromium)" --kiosk --no-sandbox --no-first-run --disable-gpu --window-size=1080,1920 \
+  --user-data-dir="$work/chromium-profile" --disable-background-networking --disable-component-update \
+  --disable-sync --disable-default-apps "file://$ROOT/tests/browser-kiosk/home.html" >"$work/idle-chromium.json"
+kill "$xvfb_pid" 2>/dev/null || true
+python3 - "$work" "$idle" >"$work/idle.md" <<'PY'
+import json, os, sys
+work, idle = sys.argv[1], sys.argv[2]
+app = json.load(open(os.path.join(work, "idle-app.json")))
+big = json.load(open(os.path.join(work, "idle-app-100k.json")))
+chromium = json.load(open(os.path.join(work, "idle-chromium.json")))
+for name, r in (("kiosk-app", app), ("kiosk-app 100k", big), ("chromium", chromium)):
+    if "error" in r:
+        sys.exit(f"idle: {name}: {r['error']}")
+print(f"Idle on the home page, {idle} s under Xvfb at 1080x1920 (whole process tree; chromium --kiosk on "
+      "tests/browser-kiosk/home.html, software rendering as there is no GPU). Goal: idle under 80 MB with "
+      "100,000 documents:\n")
+print("| | first frame | PSS after idle | RSS after idle | peak PSS | processes |")
+print("|---|---|---|---|---|---|")
+for name, r in (("kiosk-app, demo store", app), ("kiosk-app, 100,000 documents", big)):
+    ff = f"{r['first_frame_s']:.2f} s" if r.get("first_frame_s") is not None else "n/a"
+    print(f"| {name} | {ff} | {r['idle_pss_mib']:.1f} MiB | {r['idle_rss_mib']:.1f} MiB | "
+          f"{r['peak_pss_mib']:.1f} MiB | {r['procs']} |")
+print(f"| chromium --kiosk | not logged | {chromium['idle_pss_mib']:.1f} MiB | {chromium['idle_rss_mib']:.1f} MiB | "
+      f"{chromium['peak_pss_mib']:.1f} MiB | {chromium['procs']} |")
+print(f"| chromium / kiosk-app (demo) | | {chromium['idle_pss_mib'] / app['idle_pss_mib']:.1f}x | "
+      f"{chromium['idle_rss_mib'] / app['idle_rss_mib']:.1f}x | | |")
+PY
+cat "$work/idle.md"
+
+stage "sync on loopback: kiosk-sync pull of 10,000 documents against curl on the same files"
+command -v curl >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends curl >/dev/null
+python3 tests/bench/sync_curl.py --kiosk-sync "$bin/kiosk-sync" --gen-content "$bin/gen-content" \
+  --docs 10000 --runs 3 | tee "$work/sync.md"
 
 stage "done"
 if [ "$write" = 0 ]; then
@@ -63,6 +118,8 @@ cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.start
 mem = int(next(l.split()[1] for l in open("/proc/meminfo") if l.startswith("MemTotal"))) // 1024 // 1024
 load = open("/proc/loadavg").read().split()[0]
 table = open(os.path.join(work, "browser.md")).read().strip()
+table += "\n\n" + open(os.path.join(work, "idle.md")).read().strip()
+table += "\n\n" + open(os.path.join(work, "sync.md")).read().strip()
 block = f"""<!-- bench.sh begin: written by `bash tests/bench.sh`; edit the script, not this block -->
 `bash tests/bench.sh` on {datetime.date.today().isoformat()}, commit {commit}; {platform.machine()}, {os.cpu_count()} cores ({cpu}), {mem} GiB;
 load average {load} when it finished; {chromium}. Each figure is the median of {runs} runs, interleaved.

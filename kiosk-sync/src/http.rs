@@ -92,6 +92,9 @@ pub struct FetchBounds {
 pub struct TransferCounter {
     bytes: AtomicU64,
     requests: AtomicU64,
+    /// Wall time spent in downloads, in microseconds (HTTP only): the
+    /// pull's network share, apart from verifying and applying.
+    busy_micros: AtomicU64,
 }
 
 impl TransferCounter {
@@ -100,6 +103,10 @@ impl TransferCounter {
     }
     pub fn requests(&self) -> u64 {
         self.requests.load(Ordering::Relaxed)
+    }
+    /// Wall time spent downloading (HTTP; zero for a directory).
+    pub fn transfer_time(&self) -> Duration {
+        Duration::from_micros(self.busy_micros.load(Ordering::Relaxed))
     }
     fn add(&self, n: u64) {
         self.bytes.fetch_add(n, Ordering::Relaxed);
@@ -243,8 +250,12 @@ impl HttpTransport {
             bounds: &self.bounds,
             max_len,
         };
-        self.runtime
-            .block_on(self.download_async(url, max_len, sink, &budget))
+        let res = self
+            .runtime
+            .block_on(self.download_async(url, max_len, sink, &budget));
+        let took = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+        self.counter.busy_micros.fetch_add(took, Ordering::Relaxed);
+        res
     }
 
     async fn download_async(

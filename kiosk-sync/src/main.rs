@@ -367,8 +367,11 @@ fn print_pull(out: &kiosk_sync::pull::PullOutcome) {
             generation,
             bundle_version,
         } => println!(
-            "applied generation {generation} (bundle {bundle_version}); {} of {} objects and shards fetched, {} bytes transferred",
-            out.objects_fetched, out.objects_total, out.bytes_transferred
+            "applied generation {generation} (bundle {bundle_version}); {} of {} objects and shards fetched, {} bytes transferred in {:.2} s of downloading",
+            out.objects_fetched,
+            out.objects_total,
+            out.bytes_transferred,
+            out.transfer_time.as_secs_f64()
         ),
         PullResult::UpToDate { bundle_version } => println!(
             "already up to date (bundle {bundle_version}); {} bytes transferred",

@@ -289,6 +289,9 @@ pub struct PullOutcome {
     pub objects_total: usize,
     /// Of those, how many were downloaded (the rest were cached).
     pub objects_fetched: usize,
+    /// Wall time spent downloading (zero from a directory): the rest of the
+    /// pull is verifying, applying and the disk.
+    pub transfer_time: std::time::Duration,
 }
 
 /// Fetching for one source.
@@ -309,6 +312,13 @@ impl Fetcher {
         match self {
             Fetcher::Http(t) => t.counter.bytes(),
             Fetcher::Dir(t) => t.counter.bytes(),
+        }
+    }
+
+    fn transfer_time(&self) -> std::time::Duration {
+        match self {
+            Fetcher::Http(t) => t.counter.transfer_time(),
+            Fetcher::Dir(t) => t.counter.transfer_time(),
         }
     }
 }
@@ -858,6 +868,7 @@ fn pull_verified(
                 bundle_version: current,
             },
             bytes_transferred: fetcher.bytes(),
+            transfer_time: fetcher.transfer_time(),
             objects_total: 0,
             objects_fetched: 0,
         });
@@ -963,6 +974,7 @@ fn pull_verified(
                 bundle_version: current.max(state.applied_snapshot_version),
             },
             bytes_transferred: fetcher.bytes(),
+            transfer_time: fetcher.transfer_time(),
             objects_total,
             objects_fetched: session.fetched,
         });
@@ -1022,6 +1034,7 @@ fn pull_verified(
             bundle_version: snapshot_version,
         },
         bytes_transferred: fetcher.bytes(),
+        transfer_time: fetcher.transfer_time(),
         objects_total,
         objects_fetched: session.fetched,
     })

@@ -146,7 +146,9 @@ fn publish_serve_pull_applies_and_a_changed_policy_costs_one_object() {
     let changed = policy_object(&v2);
     fx.publish(&v2);
     fx.server.faults.reset_counters();
+    let pull_started = std::time::Instant::now();
     let out = fx.pull().expect("second pull");
+    let pull_took = pull_started.elapsed();
     assert!(
         matches!(out.result, PullResult::Applied { generation: 2, .. }),
         "{out:?}"
@@ -203,6 +205,15 @@ fn publish_serve_pull_applies_and_a_changed_policy_costs_one_object() {
     let manifest_len = std::fs::metadata(&manifest).expect("manifest").len();
     assert_eq!(total, objects_bytes + md + manifest_len);
     assert_eq!(out.bytes_transferred, total);
+    // The time spent downloading is reported apart from the rest of the
+    // pull (tests/bench/sync_curl.py compares it with curl); it cannot
+    // exceed the pull's own duration.
+    assert!(out.transfer_time > std::time::Duration::ZERO);
+    assert!(
+        out.transfer_time <= pull_took,
+        "{:?} > {pull_took:?}",
+        out.transfer_time
+    );
 
     let g2 = fx.current().expect("generation 2");
     assert_eq!(g2.generation, 2);
