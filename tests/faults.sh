@@ -4,8 +4,9 @@
 # fault and prints a table: fault, how it is tested, trials, failures.
 #
 # Usage: bash tests/faults.sh [--long] [--walk-all]
-#   --long      200 power-cut trials instead of 20 and 1,000 sync cycles
-#               instead of 50 (KIOSK_FAULTS_LONG=1).
+#   --long      200 power-cut trials instead of 20, 1,000 sync cycles
+#               instead of 50, and the delta tests on full-size documents
+#               (KIOSK_FAULTS_LONG=1).
 #   --walk-all  tap every element of every scene of the resident UI, not
 #               the first, middle and last (KIOSK_TAP_WALK=all).
 #
@@ -36,7 +37,8 @@ mkdir -p "$LOG"
 # (every test of the binary, counted).
 SUITE=(
 "power cut (kill -9 during download/apply)|kiosk-sync|faults|kill_9_at_random_points|kiosk-sync pull killed at random points, full install and change; store integrity_check, old-or-new content item by item, next pull fetches nothing verified again, no tmp/partial left|POWER|"
-"power cut during a delta apply (kill -9)|kiosk-sync|delta_power_cut|kill_9_at_random_points_of_a_delta_apply|400-document live store, a bundle changing a quarter of its policies and adding/removing 30 items, objects already cached; kiosk-sync pull killed at random points; integrity_check and FTS integrity-check, old-or-new content item by item, next pull applies the new content|POWER|"
+"power cut during a delta apply (kill -9)|kiosk-sync|delta_power_cut|kill_9_at_random_points_of_a_delta_apply|live store of 150 documents with short bodies (400 with full bodies with --long), a bundle changing a third of its policies and adding/removing 30 items, objects already cached; kiosk-sync pull killed at random points of its own run time; integrity_check and FTS integrity-check, old-or-new content item by item, next pull applies the new content|POWER|"
+"delta apply equals a fresh build|kiosk-content|delta||demo county changed every way, revert, re-apply, empty delta; vocabulary threshold crossed both ways with a kind emptied; 24 inserts into one rowid gap; 30 daily 1% changes (store size bounded); every table compared with a fresh build inside SQLite (bodies cut to 40 characters, full with --long)|ALL|"
 "slow retrieval: 1 byte at a time|kiosk-sync|faults|a_server_dripping_one_byte|server on 127.0.0.1 drips a 2000-byte object; cut at grace + length/min-rate, one connection|1|"
 "slow retrieval: accepts, never answers|kiosk-sync|faults|a_server_that_accepts_and_never_answers|silent server; pull cut at the deadline, recorded in the status|1|"
 "USB import while the network pull is stuck|kiosk-sync|faults|a_usb_import_does_not_wait|daemon held by a silent server; ctl import applies at once, pull resumes after|1|"
@@ -45,7 +47,7 @@ SUITE=(
 "leftover tmp and orphan partial files|kiosk-sync|faults|files_a_kill_left|write_atomic leftovers and orphan .partial removed on the next pull|1|"
 "stale applied version after a kill|kiosk-sync|faults|a_stale_applied_version|state rolled back; repaired on the up-to-date path; next poll reads metadata only|1|"
 "disk full (tmpfs)|kiosk-sync|faults|a_pull_the_disk_cannot_hold|16 MiB tmpfs filled; refused before touching content, bytes needed in status, recovers|1|full-disk case"
-"read-only data dir|kiosk-sync|faults|a_read_only_data_dir|tmpfs remounted read-only after the first pull; error names the path and says remount, content unchanged item by item, pull applies once writable|1|read-only case"
+"read-only data dir|kiosk-sync|faults|a_read_only_data_dir|every pull in a child process; tmpfs remounted read-only after the first pull; error names the path and says remount, content unchanged item by item, pull applies once writable|1|read-only case"
 "data dir owned by another user|kiosk-sync|faults|a_data_dir_owned_by_another_user|files owned by root, kiosk-sync pull as uid 65534 (setpriv); error names the path and the chown, content unchanged, pull applies after chown|1|other-owner case"
 "hostile answers: 503/429 Retry-After, 500, redirect off-host, endless, GB declared, wrong Content-Length|kiosk-sync|faults|each_hostile_answer|fault server on 127.0.0.1, one case each; clear status, bounded connections, later good pull succeeds|8|"
 "network: dropped mid-body, truncated, 404, another repository, 4 GiB JSON streamed, 1 byte/s metadata|kiosk-sync|faults|network_faults|fault server serving the real repository, spoiling chosen paths; each pull in a child process: clear status, done within the deadline, peak RSS within 16 MiB of a good pull's, later good pull succeeds|SUITE:network_faults|"
@@ -69,6 +71,7 @@ declare -A BINFILTER=(
 
 printf 'building the test binaries...\n'
 if ! { cargo test -p kiosk-sync --test faults --test clock_floor --test daemon --test delta_power_cut --no-run \
+        && cargo test -p kiosk-content --test delta --no-run \
         && cargo test -p kiosk-tests --test sync_e2e --no-run \
         && cargo test -p kiosk-app --test ui --no-run; } >"$LOG/build.log" 2>&1; then
     echo "build failed; see $LOG/build.log" >&2
