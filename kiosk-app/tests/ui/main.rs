@@ -18,6 +18,7 @@ mod qr;
 mod reading;
 mod refresh;
 mod search;
+mod soak;
 mod staff;
 mod tap_walk;
 mod text_floor;
