@@ -1,0 +1,263 @@
+//! Frame times of the software renderer and keystroke-to-paint on the
+//! search keyboard (issue 13).
+//!
+//! ```text
+//! cargo bench -p kiosk-app --bench frames                      # the demo county
+//! cargo bench -p kiosk-app --bench frames -- --data-dir DIR    # a store kiosk-sync wrote (e.g. 100,000 documents)
+//!     [--frames N] [--keys N] [--size 1080x1920]
+//! ```
+//!
+//! Each page is entered as the kiosk shows it, then rendered whole N times
+//! (`Window::take_snapshot`: the software renderer draws every pixel of a
+//! new 1080x1920 buffer, as a first frame or a full repaint does). Then, on
+//! the search page, the keys of everyday queries are tapped one at a time
+//! (a pointer press and release on the on-screen key, as a finger does) and
+//! each tap is timed until the next full frame is drawn: the search runs,
+//! the result list is rebuilt and laid out, the frame is painted. The
+//! kiosk's own search runs on a worker thread; here it runs inline, so the
+//! figure is the sum of the work, not hidden by concurrency.
+//!
+//! Baseline in the same run: SHA-256 of 1 MiB (the CPU calibration of the
+//! other benches), so figures from a busy machine can be read.
+
+use std::path::PathBuf;
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use i_slint_backend_testing::{
+    AccessibleRole, ElementHandle, ElementQuery, TestingBackend, TestingBackendOptions,
+};
+use kiosk_app::background::Spawner;
+use kiosk_app::config::AppConfig;
+use kiosk_app::printing::{Printer, RecordingPrinter};
+use kiosk_app::{AppContext, Nav, app, scenes};
+use kiosk_content::store::ListQuery;
+use kiosk_content::{Item, ItemKind};
+use sha2::Digest;
+use slint::ComponentHandle;
+use slint::platform::PointerEventButton;
+
+struct Args {
+    data_dir: Option<PathBuf>,
+    frames: usize,
+    keys: usize,
+    size: (u32, u32),
+}
+
+fn args() -> Result<Args> {
+    let mut a = Args {
+        data_dir: None,
+        frames: 30,
+        keys: 60,
+        size: (1080, 1920),
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(arg) = it.next() {
+        match arg.as_str() {
+            "--data-dir" => a.data_dir = Some(it.next().context("--data-dir DIR")?.into()),
+            "--frames" => a.frames = it.next().context("--frames N")?.parse()?,
+            "--keys" => a.keys = it.next().context("--keys N")?.parse()?,
+            "--size" => {
+                let v = it.next().context("--size WxH")?;
+                let (w, h) = v.split_once('x').context("--size WxH, e.g. 1080x1920")?;
+                a.size = (w.parse()?, h.parse()?);
+            }
+            // cargo bench passes --bench to every bench binary.
+            "--bench" => {}
+            other => bail!("unknown argument {other:?} (see the top of benches/frames.rs)"),
+        }
+    }
+    Ok(a)
+}
+
+/// p50, p99 and max of a sample, in milliseconds.
+fn summary(mut t: Vec<Duration>) -> (f64, f64, f64) {
+    t.sort();
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    let at = |q: f64| t[((t.len() - 1) as f64 * q).round() as usize];
+    (
+        ms(at(0.5)),
+        ms(at(0.99)),
+        ms(*t.last().unwrap_or(&Duration::ZERO)),
+    )
+}
+
+fn calibration() -> Vec<Duration> {
+    let buf = vec![7u8; 1 << 20];
+    (0..30)
+        .map(|_| {
+            let t = Instant::now();
+            std::hint::black_box(sha2::Sha256::digest(&buf));
+            t.elapsed()
+        })
+        .collect()
+}
+
+/// The on-screen key labelled `label` (a button of the search keyboard).
+fn key(win: &kiosk_app::MainWindow, label: &str) -> Result<ElementHandle> {
+    ElementHandle::find_by_accessible_label(win, label)
+        .find(|e| e.accessible_role() == Some(AccessibleRole::Button))
+        .with_context(|| format!("no key labelled {label:?} on the search page"))
+}
+
+/// The first guide of the store, and the longest of its first 500
+/// policies.
+fn pick_items(ctx: &AppContext) -> Result<(String, String)> {
+    let content = ctx.content.borrow();
+    let first = |kind: ItemKind, limit: usize| {
+        content.list(&ListQuery {
+            kind: Some(kind),
+            limit: Some(limit),
+            ..Default::default()
+        })
+    };
+    let guide = first(ItemKind::Guide, 1)?
+        .into_iter()
+        .next()
+        .context("the store has no guide")?
+        .id;
+    let mut policy = None;
+    let mut longest = 0;
+    for s in first(ItemKind::Policy, 500)? {
+        if let Some(Item::Policy(p)) = content.item(&s.id)?
+            && p.body.len() > longest
+        {
+            longest = p.body.len();
+            policy = Some(s.id);
+        }
+    }
+    Ok((guide, policy.context("the store has no policy")?))
+}
+
+fn main() -> Result<()> {
+    let a = args()?;
+    slint::platform::set_platform(Box::new(TestingBackend::new(TestingBackendOptions {
+        mock_time: true,
+        threading: false,
+        renderer_name: Some("software".into()),
+    })))
+    .map_err(|e| anyhow::anyhow!("testing backend: {e}"))?;
+
+    let tmp = tempfile::tempdir()?;
+    let (reader, data_dir, source) = match &a.data_dir {
+        Some(dir) => (
+            kiosk_content::ContentReader::open(dir)
+                .with_context(|| format!("opening the store in {}", dir.display()))?,
+            dir.clone(),
+            format!("the store in {}", dir.display()),
+        ),
+        None => (
+            kiosk_content::demo::open_demo(tmp.path())?,
+            tmp.path().to_path_buf(),
+            "the demo county".to_string(),
+        ),
+    };
+    let config = AppConfig {
+        control_socket: tmp.path().join("no-daemon.sock"),
+        usb_import_dir: tmp.path().join("usb"),
+        ..AppConfig::demo()
+    };
+    let printer: Rc<dyn Printer> = Rc::new(RecordingPrinter::default());
+    let ctx = AppContext::new(reader, data_dir, config, Spawner::inline(), printer);
+    let win = app::build(&ctx)?;
+    win.show()?;
+    win.window()
+        .set_size(slint::PhysicalSize::new(a.size.0, a.size.1));
+
+    // Which items the detail pages show: the demo's (the longest policy,
+    // the 低保 guide), or in another store its first guide and the longest
+    // of its first 500 policies.
+    let (guide, policy) = if a.data_dir.is_some() {
+        pick_items(&ctx)?
+    } else {
+        (
+            scenes::demo::GUIDE.to_string(),
+            scenes::demo::POLICY.to_string(),
+        )
+    };
+    println!(
+        "frames of {}x{} from {source}, {} full frames a page, {} key taps",
+        a.size.0, a.size.1, a.frames, a.keys
+    );
+    println!("guide {guide}, policy {policy}");
+    println!();
+    println!("| page | full frame p50 ms | p99 ms | max ms | elements |");
+    println!("|---|---|---|---|---|");
+    for (name, scene, id) in [
+        ("home", "home", None),
+        ("search with results (db)", "search", None),
+        ("guide", "guide", Some(guide.as_str())),
+        ("long policy", "policy", Some(policy.as_str())),
+        ("map, every marker", "map", None),
+        ("hall plan", "hall", None),
+    ] {
+        kiosk_app::pages::clear_all(&win, &ctx);
+        scenes::enter(&win, &ctx, scene, id)?;
+        let error = win.global::<Nav>().get_error_text();
+        if !error.is_empty() {
+            bail!("{name}: the page shows an error: {error}");
+        }
+        // Layout settles and images decode on the first frames.
+        for _ in 0..2 {
+            win.window().take_snapshot()?;
+        }
+        let elements = ElementQuery::from_root(&win)
+            .match_descendants()
+            .find_all()
+            .len();
+        let mut times = Vec::with_capacity(a.frames);
+        for _ in 0..a.frames {
+            let t = Instant::now();
+            let shot = win.window().take_snapshot()?;
+            times.push(t.elapsed());
+            std::hint::black_box(shot);
+        }
+        let (p50, p99, max) = summary(times);
+        println!("| {name} | {p50:.2} | {p99:.2} | {max:.2} | {elements} |");
+    }
+
+    // Keystroke to paint: everyday queries typed on the pinyin keys,
+    // letter by letter, then cleared with 删除 (each tap timed the same way).
+    kiosk_app::pages::clear_all(&win, &ctx);
+    scenes::enter(&win, &ctx, "home", None)?;
+    app::go(&win, &ctx, kiosk_app::nav::Route::Search);
+    win.window().take_snapshot()?;
+    let words = ["db", "gljt", "hk", "ylbx", "bdc", "cjr", "shebao", "dibao"];
+    let mut taps: Vec<&str> = Vec::new();
+    'fill: loop {
+        for w in words {
+            let letters: Vec<&str> = w
+                .char_indices()
+                .map(|(i, c)| &w[i..i + c.len_utf8()])
+                .collect();
+            let n = letters.len();
+            taps.extend(letters);
+            taps.extend(std::iter::repeat_n("删除", n));
+            if taps.len() >= a.keys {
+                break 'fill;
+            }
+        }
+    }
+    taps.truncate(a.keys);
+    let mut times = Vec::with_capacity(taps.len());
+    for label in &taps {
+        let k = key(&win, label)?;
+        let t = Instant::now();
+        k.mock_single_click(PointerEventButton::Left);
+        let shot = win.window().take_snapshot()?;
+        times.push(t.elapsed());
+        std::hint::black_box(shot);
+    }
+    let (p50, p99, max) = summary(times);
+    println!();
+    println!("| keystroke to painted frame | p50 ms | p99 ms | max ms |");
+    println!("|---|---|---|---|");
+    println!(
+        "| {} taps on the pinyin keys (letters and 删除) | {p50:.2} | {p99:.2} | {max:.2} |",
+        taps.len()
+    );
+    let (p50, p99, max) = summary(calibration());
+    println!("| baseline: SHA-256 of 1 MiB | {p50:.2} | {p99:.2} | {max:.2} |");
+    Ok(())
+}
