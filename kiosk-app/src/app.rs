@@ -334,6 +334,11 @@ pub fn show_current(win: &MainWindow, ctx: &Rc<AppContext>) {
 }
 
 fn show_route(win: &MainWindow, ctx: &Rc<AppContext>, route: &Route) {
+    // Leaving the search page: a recognition still queued for its pad is
+    // not wanted any more, and a late answer is dropped.
+    if *route != Route::Search {
+        ctx.handwriting.cancel();
+    }
     let nav = win.global::<Nav>();
     nav.set_can_go_back(ctx.nav.borrow().can_go_back());
     let result = match route {

@@ -57,6 +57,10 @@ pub struct AppConfig {
     /// (or without libzinnia) handwriting is unavailable and the staff panel
     /// says why; the pinyin keyboard works either way.
     pub handwriting_model: PathBuf,
+    /// The school-order templates the recognizer merges with Zinnia's
+    /// answers (installed by the package). Without them Zinnia answers
+    /// alone, less well for characters its model learnt in another order.
+    pub handwriting_templates: PathBuf,
     /// Printer, backlight schedule, motion sensor (`[hardware.printer]`,
     /// `[hardware.screen]`, `[hardware.motion]`): kiosk-hardware's own
     /// settings. The screen dims `dim_after_secs` after the attract screen
@@ -64,6 +68,13 @@ pub struct AppConfig {
     /// [`AppConfig::parse`]) rather than silently ignored.
     pub hardware: kiosk_hardware::HardwareConfig,
 }
+
+/// The handwriting templates in the source tree this binary was built
+/// from (used by [`AppConfig::demo`] only when the package's are missing).
+const SOURCE_TEMPLATES: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/handwriting/data/hanzi-templates.bin"
+);
 
 impl Default for AppConfig {
     fn default() -> Self {
@@ -84,6 +95,7 @@ impl Default for AppConfig {
             content_poll_secs: 2,
             status_poll_secs: 5,
             handwriting_model: PathBuf::from(kiosk_handwriting::DEFAULT_MODEL_PATH),
+            handwriting_templates: PathBuf::from(kiosk_handwriting::DEFAULT_TEMPLATES_PATH),
             hardware: kiosk_hardware::HardwareConfig::default(),
         }
     }
@@ -193,7 +205,14 @@ impl AppConfig {
 
     pub fn demo() -> AppConfig {
         // The embedded demo config is checked by a unit test.
-        Self::parse(DEMO_CONFIG, Path::new("<built-in demo config>")).unwrap_or_default()
+        let mut config =
+            Self::parse(DEMO_CONFIG, Path::new("<built-in demo config>")).unwrap_or_default();
+        // A demo run from the source tree (screenshots, UI tests) without
+        // the package installed uses the tree's handwriting templates.
+        if !config.handwriting_templates.exists() {
+            config.handwriting_templates = PathBuf::from(SOURCE_TEMPLATES);
+        }
+        config
     }
 }
 

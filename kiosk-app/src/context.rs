@@ -110,10 +110,14 @@ impl AppContext {
             ),
             _ => PinGate::new(&config.staff_pin_hash, config.pin_max_failures, lockout),
         };
+        let files = crate::handwriting::Files::new(
+            &config.handwriting_model,
+            &config.handwriting_templates,
+        );
         let handwriting = if spawner.is_inline() {
-            crate::handwriting::HandwritingWorker::inline(&config.handwriting_model)
+            crate::handwriting::HandwritingWorker::inline(&files)
         } else {
-            crate::handwriting::HandwritingWorker::start(&config.handwriting_model)
+            crate::handwriting::HandwritingWorker::start(&files)
         };
         Rc::new(AppContext {
             handwriting,

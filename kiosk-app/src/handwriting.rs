@@ -15,8 +15,12 @@
 //! runs on the calling thread and the answer is delivered before
 //! `recognize` returns, so no event loop is needed.
 //!
-//! Memory: Zinnia's zh_CN model takes about 26 MB once loaded, more than
-//! the rest of the idle kiosk. It is opened once at start to tell staff
+//! The school-order templates (`handwriting_templates`, installed by the
+//! package) are loaded with the model and merged with Zinnia's answers;
+//! without them Zinnia answers alone and the staff panel says so.
+//!
+//! Memory: Zinnia's zh_CN model takes about 26 MB once loaded (the
+//! templates about 2 MB more), more than the rest of the idle kiosk. It is opened once at start to tell staff
 //! whether handwriting works, then closed again; the worker loads it at
 //! the first stroke a resident writes (about 20 ms) and drops it again at
 //! [`HandwritingWorker::release`] (the idle reset).
@@ -27,8 +31,24 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
 
-use kiosk_handwriting::Recognizer;
 pub use kiosk_handwriting::{Availability, Ink};
+use kiosk_handwriting::{Recognizer, Templates};
+
+/// Where the recognizer's files are: Zinnia's model and the templates.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Files {
+    pub model: PathBuf,
+    pub templates: PathBuf,
+}
+
+impl Files {
+    pub fn new(model: &Path, templates: &Path) -> Files {
+        Files {
+            model: model.to_path_buf(),
+            templates: templates.to_path_buf(),
+        }
+    }
+}
 
 /// Candidates the pad shows after each stroke.
 pub const CANDIDATES: usize = 10;
@@ -70,8 +90,12 @@ enum Mode {
     /// Recognition on the calling thread (tests, screenshots); the model
     /// is loaded at the first request.
     Inline {
-        model: PathBuf,
+        files: Files,
         recognizer: RefCell<Option<Box<Recognizer>>>,
+        /// Tests: requests wait here until [`HandwritingWorker::run_deferred`],
+        /// as they would while a worker thread is busy.
+        defer: Cell<bool>,
+        deferred: RefCell<Option<(Ink, Delivery)>>,
     },
     /// Recognition on a worker thread.
     Thread {
@@ -87,18 +111,19 @@ pub struct HandwritingWorker {
 }
 
 impl HandwritingWorker {
-    /// Opens Zinnia with the model at `model` (tens of milliseconds: the
-    /// library is loaded and the model mapped) and starts the worker thread.
-    pub fn start(model: &Path) -> HandwritingWorker {
+    /// Opens Zinnia with the model and reads the templates (tens of
+    /// milliseconds: the library is loaded, the model mapped, the templates
+    /// parsed) to tell staff what works, and starts the worker thread.
+    pub fn start(files: &Files) -> HandwritingWorker {
         Self::open(
-            model,
+            files,
             Some(Box::new(|f| slint::invoke_from_event_loop(f).is_ok())),
         )
     }
 
     /// As [`HandwritingWorker::start`], recognizing on the calling thread.
-    pub fn inline(model: &Path) -> HandwritingWorker {
-        Self::open(model, None)
+    pub fn inline(files: &Files) -> HandwritingWorker {
+        Self::open(files, None)
     }
 
     /// A worker with no recognizer, e.g. for a context without handwriting.
@@ -112,20 +137,36 @@ impl HandwritingWorker {
 
     /// `post`: how the worker thread reaches the UI thread; `None` for
     /// inline recognition.
-    fn open(model: &Path, post: Option<Poster>) -> HandwritingWorker {
+    fn open(files: &Files, post: Option<Poster>) -> HandwritingWorker {
         // Opened to learn whether it works, then closed: the model is
         // loaded again at the first stroke (see the module's notes).
-        if let Err(e) = Recognizer::open(model) {
+        if let Err(e) = Recognizer::open(&files.model) {
             let availability = Availability::from_error(&e);
             tracing::warn!("handwriting unavailable: {}", availability.technical);
             return Self::unavailable(availability);
         }
-        let availability = Availability::ready(model);
+        let mut availability = Availability::ready(&files.model);
+        match Templates::load(&files.templates) {
+            Ok(t) => {
+                availability.technical += &format!(
+                    "; {} school-order templates from {}",
+                    t.len(),
+                    files.templates.display()
+                );
+            }
+            Err(e) => {
+                tracing::warn!("handwriting: Zinnia alone: {e}");
+                availability.plain = TEMPLATES_MISSING.into();
+                availability.technical += &format!("; Zinnia alone: {e}");
+            }
+        }
         let Some(post) = post else {
             return HandwritingWorker {
                 mode: Mode::Inline {
-                    model: model.to_path_buf(),
+                    files: files.clone(),
                     recognizer: RefCell::new(None),
+                    defer: Cell::new(false),
+                    deferred: RefCell::new(None),
                 },
                 availability,
                 next_serial: Cell::new(1),
@@ -140,8 +181,8 @@ impl HandwritingWorker {
             .name("handwriting".into())
             .spawn({
                 let shared = shared.clone();
-                let model = model.to_path_buf();
-                move || work(&model, &shared, &post)
+                let files = files.clone();
+                move || work(&files, &shared, &post)
             });
         match spawned {
             Ok(thread) => HandwritingWorker {
@@ -184,11 +225,18 @@ impl HandwritingWorker {
                 PENDING.with(|p| p.borrow_mut().take());
                 done(Vec::new());
             }
-            Mode::Inline { model, recognizer } => {
+            Mode::Inline {
+                defer, deferred, ..
+            } if defer.get() => {
+                *deferred.borrow_mut() = Some((ink, Box::new(done)));
+            }
+            Mode::Inline {
+                files, recognizer, ..
+            } => {
                 PENDING.with(|p| p.borrow_mut().take());
                 let mut loaded = recognizer.borrow_mut();
                 if loaded.is_none() {
-                    *loaded = load(model).map(Box::new);
+                    *loaded = load(files).map(Box::new);
                 }
                 done(match loaded.as_deref() {
                     Some(r) => candidates(r, &ink),
@@ -208,10 +256,62 @@ impl HandwritingWorker {
     /// delivered (the pad was cleared, or the kiosk went idle).
     pub fn cancel(&self) {
         PENDING.with(|p| p.borrow_mut().take());
-        if let Mode::Thread { shared, .. } = &self.mode {
-            let mut slot = shared.slot.lock().unwrap_or_else(PoisonError::into_inner);
-            slot.request = None;
+        match &self.mode {
+            Mode::Thread { shared, .. } => {
+                let mut slot = shared.slot.lock().unwrap_or_else(PoisonError::into_inner);
+                slot.request = None;
+            }
+            Mode::Inline { deferred, .. } => {
+                deferred.borrow_mut().take();
+            }
+            Mode::Unavailable => {}
         }
+    }
+
+    /// Whether a request's answer is still to be delivered.
+    pub fn has_pending(&self) -> bool {
+        let deferred = match &self.mode {
+            Mode::Inline { deferred, .. } => deferred.borrow().is_some(),
+            _ => false,
+        };
+        deferred || PENDING.with(|p| p.borrow().is_some())
+    }
+
+    /// Tests of an inline worker: while `on`, requests wait, as they would
+    /// behind a busy worker thread, until [`HandwritingWorker::run_deferred`].
+    pub fn set_deferred(&self, on: bool) {
+        if let Mode::Inline { defer, .. } = &self.mode {
+            defer.set(on);
+        }
+    }
+
+    /// Recognizes and answers the request waiting in an inline worker (see
+    /// [`HandwritingWorker::set_deferred`]); false when none was waiting
+    /// (none made, or cancelled).
+    pub fn run_deferred(&self) -> bool {
+        let Mode::Inline {
+            files,
+            recognizer,
+            deferred,
+            ..
+        } = &self.mode
+        else {
+            return false;
+        };
+        let Some((ink, done)) = deferred.borrow_mut().take() else {
+            return false;
+        };
+        let mut loaded = recognizer.borrow_mut();
+        if loaded.is_none() {
+            *loaded = load(files).map(Box::new);
+        }
+        let list = match loaded.as_deref() {
+            Some(r) => candidates(r, &ink),
+            None => Vec::new(),
+        };
+        drop(loaded);
+        done(list);
+        true
     }
 
     /// Cancels as [`HandwritingWorker::cancel`] does and frees the model's
@@ -241,16 +341,28 @@ impl HandwritingWorker {
     }
 }
 
-/// Loads the model for recognition; on failure (the file went away since
-/// start) logs why and recognizes nothing.
-fn load(model: &Path) -> Option<Recognizer> {
-    match Recognizer::open(model) {
-        Ok(r) => Some(r),
+/// The staff panel's line when Zinnia works but the templates are missing
+/// or damaged.
+pub const TEMPLATES_MISSING: &str = "手写输入可用，但缺少笔顺模板，部分常用字认不准";
+
+/// Loads the model and the templates for recognition; without the model
+/// (the file went away since start) logs why and recognizes nothing;
+/// without the templates, Zinnia alone.
+fn load(files: &Files) -> Option<Recognizer> {
+    let recognizer = match Recognizer::open(&files.model) {
+        Ok(r) => r,
         Err(e) => {
             tracing::warn!("handwriting: cannot load the model again: {e}");
-            None
+            return None;
         }
-    }
+    };
+    Some(match Templates::load(&files.templates) {
+        Ok(t) => recognizer.with_templates(t),
+        Err(e) => {
+            tracing::warn!("handwriting: Zinnia alone: {e}");
+            recognizer
+        }
+    })
 }
 
 impl Drop for HandwritingWorker {
@@ -285,7 +397,7 @@ fn candidates(recognizer: &Recognizer, ink: &Ink) -> Vec<char> {
 
 /// The worker thread: waits for the newest request, recognizes it, sends
 /// the answer to the UI thread, until the worker is dropped.
-fn work(model: &Path, shared: &Shared, post: &Poster) {
+fn work(files: &Files, shared: &Shared, post: &Poster) {
     let mut recognizer: Option<Recognizer> = None;
     loop {
         let request = {
@@ -308,7 +420,7 @@ fn work(model: &Path, shared: &Shared, post: &Poster) {
             }
         };
         if recognizer.is_none() {
-            recognizer = load(model);
+            recognizer = load(files);
             shared.loaded.store(recognizer.is_some(), Ordering::SeqCst);
         }
         let list = match &recognizer {
@@ -351,6 +463,11 @@ pub struct HandwritingArgs {
     /// defaults to Debian's tegaki-zinnia-simplified-chinese model).
     #[arg(long, value_name = "FILE")]
     pub model: Option<PathBuf>,
+    /// The school-order templates (default: `handwriting_templates` from
+    /// --config); when they cannot be read, Zinnia answers alone and a
+    /// warning says why.
+    #[arg(long, value_name = "FILE")]
+    pub templates: Option<PathBuf>,
 }
 
 /// Runs `kiosk-app handwriting`: prints up to [`CANDIDATES`] characters,
@@ -371,7 +488,15 @@ pub fn cli(
     let ink = Ink::from_json(&text)
         .map_err(|e| anyhow::anyhow!("strokes file {}: {e}", file.display()))?;
     let model = args.model.as_ref().unwrap_or(&config.handwriting_model);
-    let recognizer = Recognizer::open(model)?;
+    let mut recognizer = Recognizer::open(model)?;
+    let templates = args
+        .templates
+        .as_ref()
+        .unwrap_or(&config.handwriting_templates);
+    match Templates::load(templates) {
+        Ok(t) => recognizer = recognizer.with_templates(t),
+        Err(e) => tracing::warn!("Zinnia alone: {e}"),
+    }
     let list = recognizer
         .recognize(&ink, CANDIDATES)
         .with_context(|| format!("strokes file {}", file.display()))?;
@@ -384,14 +509,21 @@ pub fn cli(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::path::PathBuf;
     use std::rc::Rc;
     use std::sync::mpsc;
     use std::time::Duration;
 
-    fn model() -> PathBuf {
-        PathBuf::from(kiosk_handwriting::DEFAULT_MODEL_PATH)
+    fn model() -> Files {
+        Files::new(
+            Path::new(kiosk_handwriting::DEFAULT_MODEL_PATH),
+            Path::new(TEMPLATES),
+        )
     }
+
+    const TEMPLATES: &str = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/handwriting/data/hanzi-templates.bin"
+    );
 
     /// 十: a horizontal stroke, then a vertical one, on a 300×300 pad.
     fn shi() -> Ink {
@@ -516,6 +648,78 @@ mod tests {
         assert!(!called.get());
     }
 
+    /// 女 as taught (撇点, 撇, 横) on a 1024 pad, from the hanzi-writer-data
+    /// medians (y flipped): a character Zinnia's model learnt in another
+    /// order and does not offer in its first five.
+    fn nv() -> Ink {
+        let medians: [&[[f32; 2]]; 3] = [
+            &[
+                [442.0, 810.0],
+                [498.0, 746.0],
+                [373.0, 346.0],
+                [498.0, 244.0],
+                [787.0, 11.0],
+            ],
+            &[
+                [628.0, 527.0],
+                [651.0, 462.0],
+                [520.0, 214.0],
+                [384.0, 105.0],
+                [238.0, 58.0],
+            ],
+            &[
+                [70.0, 420.0],
+                [383.0, 440.0],
+                [857.0, 487.0],
+                [950.0, 458.0],
+            ],
+        ];
+        Ink {
+            width: 1024.0,
+            height: 1024.0,
+            strokes: medians
+                .iter()
+                .map(|s| s.iter().map(|p| [p[0], 900.0 - p[1]]).collect())
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn the_templates_find_what_zinnia_alone_misses_and_their_absence_is_told() {
+        let with = HandwritingWorker::inline(&model());
+        assert!(with.availability().ready);
+        assert_eq!(with.availability().plain, "手写输入可用");
+        assert!(
+            with.availability()
+                .technical
+                .contains("3500 school-order templates"),
+            "{}",
+            with.availability().technical
+        );
+        let got = Rc::new(RefCell::new(Vec::new()));
+        let g = got.clone();
+        with.recognize(nv(), move |list| *g.borrow_mut() = list);
+        assert_eq!(got.borrow().first(), Some(&'女'), "{:?}", got.borrow());
+
+        let missing = Path::new("/nonexistent/hanzi-templates.bin");
+        let without = HandwritingWorker::inline(&Files::new(
+            Path::new(kiosk_handwriting::DEFAULT_MODEL_PATH),
+            missing,
+        ));
+        let a = without.availability();
+        assert!(a.ready, "Zinnia alone still works");
+        assert_eq!(a.plain, TEMPLATES_MISSING);
+        assert!(
+            a.technical.contains("/nonexistent/hanzi-templates.bin"),
+            "{}",
+            a.technical
+        );
+        let g = got.clone();
+        without.recognize(nv(), move |list| *g.borrow_mut() = list);
+        assert!(!got.borrow().is_empty());
+        assert!(!got.borrow()[..5].contains(&'女'), "{:?}", got.borrow());
+    }
+
     #[test]
     fn inline_answers_at_once() {
         let worker = HandwritingWorker::inline(&model());
@@ -528,7 +732,10 @@ mod tests {
 
     #[test]
     fn without_a_model_it_says_so_and_answers_nothing() {
-        let worker = HandwritingWorker::start(Path::new("/nonexistent/handwriting.model"));
+        let worker = HandwritingWorker::start(&Files::new(
+            Path::new("/nonexistent/handwriting.model"),
+            Path::new(TEMPLATES),
+        ));
         let a = worker.availability();
         assert!(!a.ready);
         assert!(a.plain.contains("手写输入不可用"), "{}", a.plain);

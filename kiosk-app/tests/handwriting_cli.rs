@@ -106,3 +106,40 @@ fn a_missing_model_says_what_to_install() {
     assert!(!out.status.success());
     assert!(stderr.contains(&model), "{stderr}");
 }
+
+/// 女 as taught (撇点, 撇, 横), from the hanzi-writer-data medians on a
+/// 1024 pad (y down): Zinnia alone does not offer it in its first five.
+const NV: &str = r#"{"width": 1024, "height": 1024, "strokes": [
+  [[442,90],[498,154],[373,554],[498,656],[787,889]],
+  [[628,373],[651,438],[520,686],[384,795],[238,842]],
+  [[70,480],[383,460],[857,413],[950,442]]]}"#;
+
+#[test]
+fn the_templates_are_asked_and_a_missing_file_leaves_zinnia_alone() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = write(dir.path(), "nv.json", NV);
+    let templates = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/handwriting/data/hanzi-templates.bin"
+    );
+    let out = run(&["handwriting", "--strokes", &file, "--templates", templates]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(stdout.lines().next(), Some("女"), "{stdout}");
+
+    let missing = dir.path().join("none.bin").display().to_string();
+    let out = run(&["handwriting", "--strokes", &file, "--templates", &missing]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!((1..=10).contains(&stdout.lines().count()), "{stdout}");
+    assert!(!stdout.lines().take(5).any(|l| l == "女"), "{stdout}");
+    assert!(
+        stderr.contains(&missing) && stderr.contains("Zinnia alone"),
+        "{stderr}"
+    );
+}

@@ -324,6 +324,15 @@ pub fn show(win: &MainWindow, ctx: &Rc<AppContext>) -> Result<(), StoreError> {
     }
     render(win, ctx)?;
     show_page(win, PageId::Search, zh::TITLE_SEARCH);
+    // Back with ink on the pad: the answer to its last stroke was dropped
+    // when the resident left the page (app::show_route), so ask again.
+    let ink_size = {
+        let st = ctx.search.borrow();
+        (st.mode == Mode::Handwriting && !st.ink.is_empty()).then_some(st.ink.size)
+    };
+    if let Some((w, h)) = ink_size {
+        stroke_end(win, ctx, w, h);
+    }
     Ok(())
 }
 

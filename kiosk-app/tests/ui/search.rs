@@ -416,3 +416,49 @@ fn the_handwriting_model_is_freed_at_the_idle_reset() {
         "the model stays in memory after the idle reset"
     );
 }
+
+/// A resident who leaves the search page while the pad's last stroke is
+/// still being recognized: the queued request is cancelled and its late
+/// answer never reaches the page; back on the page the pad is asked again.
+#[test]
+fn leaving_the_search_page_cancels_a_queued_recognition() {
+    let k = demo();
+    k.start();
+    k.tap("搜索");
+    k.tap("手写");
+    let a = k.win.global::<SearchAdapter>();
+    // Requests wait, as behind a busy worker thread.
+    k.ctx.handwriting.set_deferred(true);
+    write_on_pad(&k, '人');
+    assert!(k.ctx.handwriting.has_pending(), "the stroke was not sent");
+    assert!(rows(a.get_candidates()).is_empty());
+    k.tap("首页");
+    assert_eq!(k.page(), PageId::Home);
+    assert!(
+        !k.ctx.handwriting.has_pending(),
+        "still queued after leaving the page"
+    );
+    assert!(
+        !k.ctx.handwriting.run_deferred(),
+        "a late answer was delivered"
+    );
+    assert!(rows(a.get_candidates()).is_empty());
+    // Back on the search page (the pad still holds the ink): asked again.
+    k.tap("搜索");
+    assert_eq!(k.page(), PageId::Search);
+    assert!(k.ctx.handwriting.has_pending());
+    assert!(k.ctx.handwriting.run_deferred());
+    let offered = rows(a.get_candidates());
+    assert!(
+        offered.iter().take(5).any(|o| o.as_str() == "人"),
+        "{offered:?}"
+    );
+    // The idle reset cancels too.
+    k.ctx.handwriting.set_deferred(true);
+    write_on_pad(&k, '人');
+    assert!(k.ctx.handwriting.has_pending());
+    k.wait(std::time::Duration::from_secs(91));
+    assert_eq!(k.page(), PageId::Attract);
+    assert!(!k.ctx.handwriting.has_pending());
+    assert!(!k.ctx.handwriting.run_deferred());
+}

@@ -254,3 +254,63 @@ fn failures_are_explained_in_words_that_say_what_it_means_for_the_hall() {
     }
     assert_eq!(plain_error("anything", Some(1)), words::ERR_DISK);
 }
+
+#[test]
+fn the_handwriting_row_says_whether_residents_can_write_and_why_not() {
+    use kiosk_app::SearchAdapter;
+    // As installed: Zinnia, its model and the school-order templates.
+    let k = demo();
+    k.open_staff_panel();
+    assert_eq!(k.staff_fact("手写输入"), "可用");
+
+    // The templates missing: handwriting still works, less well; staff are
+    // told, with the file in the details.
+    let k = demo_with(|c| c.handwriting_templates = "/nonexistent/hanzi-templates.bin".into());
+    k.open_staff_panel();
+    assert_eq!(
+        k.staff_fact("手写输入"),
+        "可用，但缺少笔顺模板，部分常用字认不准"
+    );
+    let a = k.win.global::<StaffAdapter>();
+    k.press("详细信息（运维用）");
+    let details = rows(a.get_detail_facts());
+    let raw = details
+        .iter()
+        .find(|f| f.label == "手写识别说明")
+        .expect("the technical row");
+    assert!(
+        raw.value.contains("/nonexistent/hanzi-templates.bin"),
+        "{raw:?}"
+    );
+
+    // The model missing: the row says what residents can use instead, the
+    // details say which file and what to install.
+    let k = demo_with(|c| c.handwriting_model = "/nonexistent/handwriting.model".into());
+    k.open_staff_panel();
+    let row = k.staff_fact("手写输入");
+    assert_eq!(row, "不可用：缺少手写识别模型，群众只能用拼音和数字键盘");
+    assert!(!k.find(&row).is_empty(), "shown on screen");
+    let a = k.win.global::<StaffAdapter>();
+    k.press("详细信息（运维用）");
+    let raw = rows(a.get_detail_facts())
+        .into_iter()
+        .find(|f| f.label == "手写识别说明")
+        .expect("the technical row");
+    assert!(
+        raw.value.contains("/nonexistent/handwriting.model")
+            && raw.value.contains("tegaki-zinnia-simplified-chinese"),
+        "{raw:?}"
+    );
+
+    // Residents see no message: the search page simply has no 手写 tab.
+    k.press("退出管理");
+    k.tap("搜索");
+    assert_eq!(k.page(), PageId::Search);
+    assert!(!k.win.global::<SearchAdapter>().get_handwriting_available());
+    for text in ["手写", "手写输入", &row, "模型", "不可用"] {
+        assert!(
+            k.find(text).is_empty(),
+            "{text:?} on the residents' search page"
+        );
+    }
+}
