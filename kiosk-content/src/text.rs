@@ -189,12 +189,33 @@ const HETERONYMS: &[(char, &[&str])] = &[
 /// Pinyin readings of one character, the most common first: two or three
 /// for the characters in [`HETERONYMS`], otherwise the usual one.
 pub fn readings(c: char) -> Vec<&'static str> {
+    reads(c).get().to_vec()
+}
+
+/// A character's readings without allocating (for ranking many titles).
+#[derive(Clone, Copy)]
+enum Reads {
+    Many(&'static [&'static str]),
+    One([&'static str; 1]),
+    No,
+}
+
+impl Reads {
+    fn get(&self) -> &[&'static str] {
+        match self {
+            Reads::Many(r) => r,
+            Reads::One(r) => r,
+            Reads::No => &[],
+        }
+    }
+}
+
+fn reads(c: char) -> Reads {
     if let Some((_, r)) = HETERONYMS.iter().find(|(h, _)| *h == c) {
-        return r.to_vec();
+        return Reads::Many(r);
     }
     c.to_pinyin()
-        .map(|p| vec![keyboard_spelling(p.plain())])
-        .unwrap_or_default()
+        .map_or(Reads::No, |p| Reads::One([keyboard_spelling(p.plain())]))
 }
 
 /// ü as pinyin keyboards type it: v (律 lv, 女 nv, 绿 lv).
@@ -270,28 +291,33 @@ pub fn spells(text: &str, letters: &str) -> bool {
     if l.is_empty() {
         return true;
     }
-    for run in runs(text) {
-        let Run::Cjk(s) = run else { continue };
-        let reads: Vec<Vec<&str>> = s.chars().map(readings).collect();
-        for start in 0..reads.len() {
-            let window = &reads[start..(start + PINYIN_WINDOW).min(reads.len())];
-            if spells_from(window, l, true) || spells_from(window, l, false) {
-                return true;
-            }
+    // One readings slot per character; anything but a CJK character has
+    // none, so no window crosses it (as the index's runs do not).
+    let reads: Vec<Reads> = text
+        .chars()
+        .map(|c| if is_cjk(c) { reads(c) } else { Reads::No })
+        .collect();
+    for start in 0..reads.len() {
+        if matches!(reads[start], Reads::No) {
+            continue;
+        }
+        let window = &reads[start..(start + PINYIN_WINDOW).min(reads.len())];
+        if spells_from(window, l, true) || spells_from(window, l, false) {
+            return true;
         }
     }
     false
 }
 
 /// `l` is a prefix of the window's full pinyin (`full`) or initials.
-fn spells_from(window: &[Vec<&str>], l: &[u8], full: bool) -> bool {
+fn spells_from(window: &[Reads], l: &[u8], full: bool) -> bool {
     if l.is_empty() {
         return true;
     }
     let Some((first, rest)) = window.split_first() else {
         return false;
     };
-    first.iter().any(|r| {
+    first.get().iter().any(|r| {
         let r = r.as_bytes();
         if !full {
             r.first() == l.first() && spells_from(rest, &l[1..], false)

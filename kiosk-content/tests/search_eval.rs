@@ -22,8 +22,8 @@ use kiosk_content::store::SEARCH_PER_KIND;
 
 /// Recall@3 reached on the demo when this set was last tuned; the test
 /// fails below it.
-const MIN_RECALL_AT_3: f64 = 0.91;
-const MIN_RECALL_AT_10: f64 = 0.94;
+const MIN_RECALL_AT_3: f64 = 0.92;
+const MIN_RECALL_AT_10: f64 = 0.95;
 
 struct Request {
     query: String,

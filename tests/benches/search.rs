@@ -9,8 +9,8 @@
 //! it holds the same number of documents and this program's schema version
 //! (the 100k build takes about 90 s); delete DIR after changing how the
 //! store is derived without a schema change. `--only CLASS` times only the
-//! classes whose name contains CLASS, without the baselines (for
-//! profilers: `valgrind --tool=callgrind`).
+//! class named CLASS (else the classes whose name contains it), without
+//! the baselines, for profilers: `tests/benches/search-callgrind.sh`.
 //! Two baselines run in the same process, because these machines are noisy:
 //! a naive `LIKE '%q%'` title scan (what search would cost without the
 //! index) and a fixed CPU workload (SHA-256 of 1 MiB) to calibrate.
@@ -102,10 +102,12 @@ fn rss_kib() -> Option<u64> {
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
-/// Marker beside a kept store: what it was built from.
+/// Marker beside a kept store: what it was built from. "live store": the
+/// one `store.db` (WAL, sparse per-kind rowids) that kiosks have run since
+/// the delta apply (issue 14); stores kept from before are rebuilt.
 fn marker(docs: usize) -> String {
     format!(
-        "docs {docs}, schema {}\n",
+        "docs {docs}, schema {}, live store\n",
         kiosk_content::store::schema::current_version()
     )
 }
@@ -229,8 +231,17 @@ fn main() {
     println!();
     println!("| query class | queries | p50 ms | p99 ms | max ms | avg hits |");
     println!("|---|---|---|---|---|---|");
+    // --only: the class of exactly that name, else every class whose name
+    // contains it.
+    let exact = a
+        .only
+        .as_deref()
+        .is_some_and(|o| classes.iter().any(|(n, _)| *n == o));
     for (name, queries) in classes {
-        if a.only.as_deref().is_some_and(|o| !name.contains(o)) {
+        if a.only
+            .as_deref()
+            .is_some_and(|o| if exact { *name != o } else { !name.contains(o) })
+        {
             continue;
         }
         let (times, hits) = time_queries(&reader, queries, a.runs);
@@ -247,9 +258,7 @@ fn main() {
         return;
     }
     // Baseline 1: the same 2-character lookup without the index.
-    let path = dir
-        .join("content")
-        .join(format!("gen-{:08}.db", reader.generation().generation));
+    let path = dir.join("content").join("store.db");
     let conn =
         rusqlite::Connection::open_with_flags(&path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
             .expect("open");

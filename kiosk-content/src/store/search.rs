@@ -25,8 +25,8 @@ use std::collections::{HashMap, HashSet};
 use rusqlite::params;
 
 use super::{ContentReader, ItemSummary, SUMMARY_COLUMNS, StoreError};
-use crate::domain::ItemKind;
-use crate::model::ItemStatus;
+use crate::domain::{ItemKind, Validity};
+use crate::model::{ItemStatus, status_for};
 use crate::synonyms::{self, STORE_SEPARATOR, Synonym};
 use crate::text::{self, Run};
 
@@ -50,8 +50,18 @@ const PARTIAL_COMMON_SHARE: f64 = 0.02;
 const PARTIAL_RESCORED: usize = 100;
 /// Texts (the query, then its variants) partial matching scores.
 const MAX_PARTIAL_TEXTS: usize = 5;
-/// Query variants (synonyms, homophone fixes) searched at most.
-const MAX_VARIANTS: usize = 12;
+/// Query variants (synonyms, homophone fixes) searched at most: the first
+/// document word of every matching synonym, then the second ..., then
+/// homophone fixes. Each variant costs a title search, so the cap bounds
+/// the whole fallback.
+const MAX_VARIANTS: usize = 4;
+/// Characters of a query searched; the rest is ignored. The kiosk's
+/// keyboard stops at 24; a pasted paragraph must not cost seconds (every
+/// character adds index terms, and partial matching compares the query
+/// with each candidate title).
+pub const MAX_QUERY_CHARS: usize = 32;
+/// Content words a full-pinyin query is searched as (`pinyin_titles`).
+const SPELLED_TERMS: i64 = 4;
 /// Lowest partial score shown, and the share of the best score a partial
 /// hit must reach (so one strong match is not buried under weak ones).
 const MIN_PARTIAL_SCORE: f64 = 0.34;
@@ -395,6 +405,8 @@ struct Parsed {
     text_expr: Option<String>,
     /// FTS expression over pinyin for letter words.
     pinyin_expr: Option<String>,
+    /// The letter words themselves.
+    letters: Vec<String>,
     /// FTS expression over the body index (bigrams, no positions): the AND
     /// of every bigram; None when a single character has to match, since
     /// bodies have no unigram index.
@@ -426,6 +438,7 @@ fn parse(query: &str) -> Parsed {
             Run::Word(w) if w.chars().all(|c| c.is_ascii_lowercase()) => {
                 // Letters typed on the pinyin keyboard: full spelling or initials.
                 pinyin_terms.push(format!("({{full initials}}:{w}*)"));
+                p.letters.push(w);
             }
             Run::Word(w) => {
                 // Numbers (years, serials) are words in the text index; when
@@ -547,6 +560,28 @@ impl QueryWords {
     }
 }
 
+/// A hit being ranked within its kind.
+struct Ranked {
+    rowid: i64,
+    how: MatchedBy,
+    score: f64,
+    quality: u8,
+    /// For synonym hits, which variant matched (earlier is better).
+    variant: usize,
+    validity: u8,
+    /// `YYYY-MM-DD`, which sorts as the date does.
+    date: Option<String>,
+}
+
+/// The columns ranking reads for one hit.
+struct RankRow {
+    kind: ItemKind,
+    validity: u8,
+    date: Option<String>,
+    /// (title, search_title), for hits that matched by title.
+    titles: Option<(String, String)>,
+}
+
 /// One weighted token of partial matching: a character or a bigram.
 struct Token {
     text: String,
@@ -590,7 +625,8 @@ impl ContentReader {
     /// Searches everything; at most `per_kind` hits per kind, in display
     /// order (see the module documentation).
     pub fn search(&self, query: &str, per_kind: usize) -> Result<SearchResults, StoreError> {
-        let query = query.trim();
+        let query: String = query.trim().chars().take(MAX_QUERY_CHARS).collect();
+        let query = query.trim_end();
         if query.is_empty() || per_kind == 0 {
             return Ok(SearchResults::default());
         }
@@ -761,43 +797,135 @@ impl ContentReader {
                 );
             }
         }
-        for &(_, first, last) in self.kind_ranges() {
-            let title = match (&parsed.text_expr, &parsed.pinyin_expr) {
-                (Some(t), None) => self.fts_range("title_ft", t, first, last)?,
-                (None, Some(p)) => self.fts_range("pinyin_ft", p, first, last)?,
-                (Some(t), Some(p)) => {
-                    let a: HashSet<i64> = self
-                        .fts_range("title_ft", t, first, last)?
-                        .into_iter()
-                        .collect();
-                    self.fts_range("pinyin_ft", p, first, last)?
-                        .into_iter()
-                        .filter(|r| a.contains(r))
-                        .collect()
-                }
-                (None, None) => Vec::new(),
-            };
-            let how = if parsed.text_expr.is_some() || title_how != MatchedBy::Title {
-                title_how
-            } else {
-                MatchedBy::Pinyin
-            };
-            let n = title.len();
-            for rowid in title {
-                found.add(rowid, how, 0.0, text);
+        let how = if parsed.text_expr.is_some() || title_how != MatchedBy::Title {
+            title_how
+        } else {
+            MatchedBy::Pinyin
+        };
+        // Each expression is read once over all kinds (newest_per_kind).
+        let titles: Vec<Vec<i64>> = match (&parsed.text_expr, &parsed.pinyin_expr) {
+            (Some(t), None) => self.newest_per_kind("title_ft", t)?,
+            (None, Some(p)) => self.pinyin_titles(parsed, p)?,
+            (Some(t), Some(p)) => {
+                let a = self.newest_per_kind("title_ft", t)?;
+                let b = self.newest_per_kind("pinyin_ft", p)?;
+                a.into_iter()
+                    .zip(b)
+                    .map(|(a, b)| {
+                        let a: HashSet<i64> = a.into_iter().collect();
+                        b.into_iter().filter(|r| a.contains(r)).collect()
+                    })
+                    .collect()
             }
-            if bodies
-                && n < CANDIDATES_PER_KIND as usize
-                && let (Some(b), None) = (&parsed.body_expr, &parsed.pinyin_expr)
-            {
-                for rowid in self.fts_range("body_ft", b, first, last)? {
-                    // A body holding the whole phrase ranks with a title
-                    // covering most of it.
-                    found.add(rowid, MatchedBy::Body, 0.7, text);
+            (None, None) => Vec::new(),
+        };
+        for rowid in titles.iter().flatten() {
+            found.add(*rowid, how, 0.0, text);
+        }
+        if bodies && let (Some(b), None) = (&parsed.body_expr, &parsed.pinyin_expr) {
+            let full = |k: usize| {
+                titles
+                    .get(k)
+                    .is_some_and(|t| t.len() >= CANDIDATES_PER_KIND as usize)
+            };
+            if (0..self.kind_ranges().len()).any(|k| !full(k)) {
+                for (k, rows) in self.newest_per_kind("body_ft", b)?.into_iter().enumerate() {
+                    if full(k) {
+                        continue;
+                    }
+                    for rowid in rows {
+                        // A body holding the whole phrase ranks with a title
+                        // covering most of it.
+                        found.add(rowid, MatchedBy::Body, 0.7, text);
+                    }
                 }
             }
         }
         Ok(())
+    }
+
+    /// Title matches of letters typed on the pinyin keyboard, per kind. A
+    /// word of four or more letters that spells words of the content's
+    /// vocabulary exactly (dibao: 低保) is searched as those words, a cheap
+    /// phrase query; a prefix query over the pinyin index (`dibao*`) merges
+    /// the doclists of every window starting with those letters, the most
+    /// expensive query search makes. Initials, other spellings and words
+    /// the titles do not hold take the pinyin index.
+    fn pinyin_titles(
+        &self,
+        parsed: &Parsed,
+        pinyin_expr: &str,
+    ) -> Result<Vec<Vec<i64>>, StoreError> {
+        if let [w] = parsed.letters.as_slice()
+            && w.len() >= 4
+        {
+            let mut stmt = self
+                .conn()
+                .prepare_cached(
+                    "SELECT term FROM vocab WHERE full = ?1 ORDER BY weight DESC, term LIMIT ?2",
+                )
+                .map_err(self.sql())?;
+            let terms = stmt
+                .query_map(params![w, SPELLED_TERMS], |r| r.get::<_, String>(0))
+                .map_err(self.sql())?
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(self.sql())?;
+            let phrases: Vec<String> = terms
+                .iter()
+                .filter(|t| t.chars().count() >= 2 && t.chars().all(text::is_cjk))
+                .map(|t| format!("bi:{}", phrase(&text::bigrams(t))))
+                .collect();
+            if !phrases.is_empty() {
+                let rows = self.newest_per_kind("title_ft", &phrases.join(" OR "))?;
+                if rows.iter().any(|r| !r.is_empty()) {
+                    return Ok(rows);
+                }
+            }
+        }
+        self.newest_per_kind("pinyin_ft", pinyin_expr)
+    }
+
+    /// The newest `CANDIDATES_PER_KIND` matches of an FTS expression in
+    /// each kind (in `kind_ranges()` order), read with one query over all
+    /// kinds: each FTS query sets up an iterator per term (for a prefix,
+    /// a merge of every matching term), so one query per kind would repeat
+    /// that work for every kind. Kinds the one query cannot answer in full
+    /// (it stopped at its limit above them) are read by their range.
+    fn newest_per_kind(&self, table: &str, expr: &str) -> Result<Vec<Vec<i64>>, StoreError> {
+        let ranges = self.kind_ranges();
+        let mut out: Vec<Vec<i64>> = vec![Vec::new(); ranges.len()];
+        if ranges.is_empty() {
+            return Ok(out);
+        }
+        let per_kind = CANDIDATES_PER_KIND as usize;
+        let limit = CANDIDATES_PER_KIND * ranges.len() as i64;
+        let rows = self.fts_newest(table, expr, limit)?;
+        // Every match at or above this rowid was read.
+        let complete_from = if (rows.len() as i64) < limit {
+            i64::MIN
+        } else {
+            rows.last().copied().unwrap_or(i64::MIN)
+        };
+        for r in rows {
+            if let Some(k) = ranges.iter().position(|(_, a, b)| r >= *a && r <= *b)
+                && out[k].len() < per_kind
+            {
+                out[k].push(r);
+            }
+        }
+        for (k, &(_, first, last)) in ranges.iter().enumerate() {
+            if out[k].len() >= per_kind || first >= complete_from {
+                continue;
+            }
+            let last = last.min(complete_from - 1);
+            for r in self.fts_range(table, expr, first, last)? {
+                if out[k].len() >= per_kind {
+                    break;
+                }
+                out[k].push(r);
+            }
+        }
+        Ok(out)
     }
 
     /// The district's synonyms whose everyday word is in the query, or whose
@@ -859,19 +987,29 @@ impl ContentReader {
         let compact: String = text.split_whitespace().collect();
         let syns = self.synonyms_for(&compact)?;
         let mut out: Vec<String> = Vec::new();
-        for s in synonyms::matching(&syns, &compact) {
-            let base = if text.contains(s.term.as_str()) {
-                text
-            } else {
-                compact.as_str()
-            };
-            for w in &s.words {
+        // The officer lists a synonym's document words best first: take the
+        // first word of every matching synonym, then the second, ... so the
+        // cap keeps each synonym's best words.
+        let matching = synonyms::matching(&syns, &compact);
+        let most = matching.iter().map(|s| s.words.len()).max().unwrap_or(0);
+        for i in 0..most {
+            for s in &matching {
+                let Some(w) = s.words.get(i) else { continue };
+                let base = if text.contains(s.term.as_str()) {
+                    text
+                } else {
+                    compact.as_str()
+                };
                 let v = base.replace(s.term.as_str(), &format!(" {w} "));
                 let v = v.split_whitespace().collect::<Vec<_>>().join(" ");
                 if !out.contains(&v) && v != text {
                     out.push(v);
                 }
             }
+        }
+        if out.len() >= MAX_VARIANTS {
+            out.truncate(MAX_VARIANTS);
+            return Ok(out);
         }
         // Homophones: a run of 2 to 4 characters whose bigrams no title
         // holds, replaced by the content's words with the same pinyin.
@@ -1030,14 +1168,14 @@ impl ContentReader {
                         "bi"
                     };
                     let expr = format!("{col}:{}", phrase(std::slice::from_ref(&tok.text)));
-                    let rows = self.fts_newest("title_ft", &expr)?;
+                    let rows = self.fts_newest("title_ft", &expr, PARTIAL_ROWS_PER_TOKEN)?;
                     title_rows.insert(tok.text.clone(), rows.into_iter().collect());
                 }
             }
             for tok in pt.body.iter().filter(|t| t.scan) {
                 if !body_rows.contains_key(&tok.text) {
                     let expr = phrase(std::slice::from_ref(&tok.text));
-                    let rows = self.fts_newest("body_ft", &expr)?;
+                    let rows = self.fts_newest("body_ft", &expr, PARTIAL_ROWS_PER_TOKEN)?;
                     body_rows.insert(tok.text.clone(), rows.into_iter().collect());
                 }
             }
@@ -1134,68 +1272,78 @@ impl ContentReader {
         prefer: &[ItemKind],
         hint: Option<&str>,
     ) -> Result<SearchResults, StoreError> {
-        let mut by_kind: HashMap<ItemKind, Vec<(SearchHit, f64, u8)>> = HashMap::new();
+        let mut by_kind: HashMap<ItemKind, Vec<Ranked>> = HashMap::new();
         // Each text's words, split once for every hit's title quality.
         let words: Vec<QueryWords> = found.texts.iter().map(|t| QueryWords::new(t)).collect();
         for (rowid, (how, score, text)) in found.hits {
-            if let Some((s, search_title)) = self.summary_for_ranking(rowid)?
-                && s.status != ItemStatus::Hidden
-            {
-                let quality = if class_of(how) < class_of(MatchedBy::Body) {
-                    words
-                        .get(text)
-                        .map_or(1, |w| w.title_quality(&s.title, &search_title, hint))
-                } else {
-                    1
-                };
-                by_kind.entry(s.kind).or_default().push((
-                    SearchHit {
-                        item: s,
-                        matched: how,
-                    },
-                    score,
-                    quality,
-                ));
-            }
+            // Only what ranking needs is read for every candidate; the
+            // summaries of the hits shown are read after the cut.
+            let title_level = class_of(how) < class_of(MatchedBy::Body);
+            let Some(row) = self.rank_row(rowid, title_level)? else {
+                continue;
+            };
+            let quality = match &row.titles {
+                Some((title, search_title)) => words
+                    .get(text)
+                    .map_or(1, |w| w.title_quality(title, search_title, hint)),
+                None => 1,
+            };
+            by_kind.entry(row.kind).or_default().push(Ranked {
+                rowid,
+                how,
+                score,
+                quality,
+                // A synonym's document words are listed best first: the
+                // earlier word ranks first (上户口: 出生登记 before 户口注销).
+                variant: if how == MatchedBy::Synonym { text } else { 0 },
+                validity: row.validity,
+                date: row.date,
+            });
         }
         let mut groups = Vec::new();
         for (kind, mut ranked) in by_kind {
-            // Exact matches: class, then validity, then recency. Partial
-            // matches: how much they cover first, validity and recency as
-            // tie-breaks.
-            ranked.sort_by(|(a, sa, qa), (b, sb, qb)| {
-                let ca = class_of(a.matched);
-                let cb = class_of(b.matched);
-                let key = |h: &SearchHit| (h.item.validity.rank(), std::cmp::Reverse(h.item.date));
+            // Exact matches: class, then validity, then how well the title
+            // names the query, then recency. Partial matches: how much they
+            // cover first, validity and recency as tie-breaks. Within a kind
+            // rowid order is (date, id), so the last tie-break is the id.
+            ranked.sort_by(|a, b| {
+                let ca = class_of(a.how);
+                let cb = class_of(b.how);
+                let recency = |x: &Ranked, y: &Ranked| y.date.cmp(&x.date);
                 ca.cmp(&cb)
                     .then_with(|| {
                         if ca >= class_of(MatchedBy::Body) {
-                            sb.total_cmp(sa).then_with(|| key(a).cmp(&key(b)))
+                            b.score
+                                .total_cmp(&a.score)
+                                .then_with(|| a.validity.cmp(&b.validity))
+                                .then_with(|| recency(a, b))
                         } else {
-                            key(a)
-                                .0
-                                .cmp(&key(b).0)
-                                .then_with(|| qa.cmp(qb))
-                                .then_with(|| key(a).1.cmp(&key(b).1))
+                            a.validity
+                                .cmp(&b.validity)
+                                .then_with(|| a.quality.cmp(&b.quality))
+                                .then_with(|| a.variant.cmp(&b.variant))
+                                .then_with(|| recency(a, b))
                         }
                     })
-                    .then_with(|| a.item.id.cmp(&b.item.id))
+                    .then_with(|| a.rowid.cmp(&b.rowid))
             });
             let more = ranked.len() > per_kind;
             ranked.truncate(per_kind);
             let best = ranked
                 .iter()
-                .map(|(h, s, q)| (class_of(h.matched), *q, *s))
+                .map(|r| (class_of(r.how), r.quality, r.score))
                 .min_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)).then(b.2.total_cmp(&a.2)));
+            let mut hits = Vec::with_capacity(ranked.len());
+            for r in &ranked {
+                if let Some(item) = self.summary_by_rowid(r.rowid)? {
+                    hits.push(SearchHit {
+                        item,
+                        matched: r.how,
+                    });
+                }
+            }
             if let Some(best) = best {
-                groups.push((
-                    best,
-                    SearchGroup {
-                        kind,
-                        hits: ranked.into_iter().map(|(h, _, _)| h).collect(),
-                        more,
-                    },
-                ));
+                groups.push((best, SearchGroup { kind, hits, more }));
             }
         }
         // The kinds the question asked for come first when they matched by
@@ -1248,28 +1396,57 @@ impl ContentReader {
         rows.collect::<Result<Vec<_>, _>>().map_err(self.sql())
     }
 
-    /// Newest matches of an FTS expression over every kind.
-    fn fts_newest(&self, table: &str, expr: &str) -> Result<Vec<i64>, StoreError> {
+    /// Newest `limit` matches of an FTS expression over every kind.
+    fn fts_newest(&self, table: &str, expr: &str, limit: i64) -> Result<Vec<i64>, StoreError> {
         let sql = format!(
             "SELECT rowid FROM {table} WHERE {table} MATCH ?1 ORDER BY rowid DESC LIMIT ?2"
         );
         let mut stmt = self.conn().prepare_cached(&sql).map_err(self.sql())?;
         let rows = stmt
-            .query_map(params![expr, PARTIAL_ROWS_PER_TOKEN], |r| {
-                r.get::<_, i64>(0)
-            })
+            .query_map(params![expr, limit], |r| r.get::<_, i64>(0))
             .map_err(self.sql())?;
         rows.collect::<Result<Vec<_>, _>>().map_err(self.sql())
     }
 
-    /// A hit's summary and the text indexed as its title, in one lookup.
-    fn summary_for_ranking(&self, rowid: i64) -> Result<Option<(ItemSummary, String)>, StoreError> {
-        let sql = format!("SELECT {SUMMARY_COLUMNS}, search_title FROM items WHERE rowid = ?1");
-        let mut stmt = self.conn().prepare_cached(&sql).map_err(self.sql())?;
-        let mut rows = stmt
-            .query_map([rowid], |r| Ok((self.summary_from_row(r)?, r.get(14)?)))
+    /// What ranking needs of a hit: its kind, validity and date, and for
+    /// hits that matched by title the title and the text indexed as title.
+    /// None for a hit no longer shown (a notice past its period).
+    fn rank_row(&self, rowid: i64, titles: bool) -> Result<Option<RankRow>, StoreError> {
+        let mut stmt = self
+            .conn()
+            .prepare_cached(
+                "SELECT kind, validity, start_date, end_date, date, title, search_title FROM items WHERE rowid = ?1",
+            )
             .map_err(self.sql())?;
-        rows.next().transpose().map_err(self.sql())
+        let today = self.today();
+        let grace = self.bundle().grace_days;
+        let mut rows = stmt
+            .query_map([rowid], |r| {
+                let kind = ItemKind::parse(&r.get::<_, String>(0)?).unwrap_or(ItemKind::Notice);
+                let raw = Validity::parse(&r.get::<_, String>(1)?).unwrap_or(Validity::Valid);
+                let start = super::parse_date(r.get(2)?);
+                let end = super::parse_date(r.get(3)?);
+                // As the summaries say it (summary_from_row).
+                let validity = match end {
+                    Some(e) if e < today && raw == Validity::Valid => Validity::Expired,
+                    _ => raw,
+                };
+                if status_for(kind, start, end, validity, today, grace) == ItemStatus::Hidden {
+                    return Ok(None);
+                }
+                Ok(Some(RankRow {
+                    kind,
+                    validity: validity.rank(),
+                    date: r.get(4)?,
+                    titles: if titles {
+                        Some((r.get(5)?, r.get(6)?))
+                    } else {
+                        None
+                    },
+                }))
+            })
+            .map_err(self.sql())?;
+        Ok(rows.next().transpose().map_err(self.sql())?.flatten())
     }
 
     fn summary_by_rowid(&self, rowid: i64) -> Result<Option<ItemSummary>, StoreError> {
