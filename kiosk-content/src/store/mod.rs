@@ -39,7 +39,9 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, pa
 use serde::{Deserialize, Serialize};
 
 pub use build::ReadObject;
-pub use search::{MatchedBy, SEARCH_PER_KIND, SearchGroup, SearchHit, SearchResults};
+pub use search::{
+    MAX_QUERY_CHARS, MatchedBy, SEARCH_PER_KIND, SearchGroup, SearchHit, SearchResults,
+};
 
 use crate::ContentSet;
 use crate::domain::{Domain, ItemKind, PlaceCategory, Validity};
