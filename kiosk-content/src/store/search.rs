@@ -1157,8 +1157,8 @@ impl ContentReader {
             per_text.push(pt);
         }
         // Candidate rows of the scanned tokens, each token read once.
-        let mut title_rows: HashMap<String, HashSet<i64>> = HashMap::new();
-        let mut body_rows: HashMap<String, HashSet<i64>> = HashMap::new();
+        let mut title_rows: HashMap<String, Vec<i64>> = HashMap::new();
+        let mut body_rows: HashMap<String, Vec<i64>> = HashMap::new();
         for pt in &per_text {
             for tok in pt.title.iter().filter(|t| t.scan) {
                 if !title_rows.contains_key(&tok.text) {
@@ -1169,23 +1169,58 @@ impl ContentReader {
                     };
                     let expr = format!("{col}:{}", phrase(std::slice::from_ref(&tok.text)));
                     let rows = self.fts_newest("title_ft", &expr, PARTIAL_ROWS_PER_TOKEN)?;
-                    title_rows.insert(tok.text.clone(), rows.into_iter().collect());
+                    title_rows.insert(tok.text.clone(), rows);
                 }
             }
             for tok in pt.body.iter().filter(|t| t.scan) {
                 if !body_rows.contains_key(&tok.text) {
                     let expr = phrase(std::slice::from_ref(&tok.text));
                     let rows = self.fts_newest("body_ft", &expr, PARTIAL_ROWS_PER_TOKEN)?;
-                    body_rows.insert(tok.text.clone(), rows.into_iter().collect());
+                    body_rows.insert(tok.text.clone(), rows);
                 }
             }
         }
-        let mut candidates: HashSet<i64> = HashSet::new();
-        for rows in title_rows.values().chain(body_rows.values()) {
-            candidates.extend(rows.iter().copied());
-        }
         // A first score from the scanned tokens alone picks whom to score
-        // exactly.
+        // exactly: each token adds its share of a text's weight to the rows
+        // that hold it (titles in the first half of a row's shares, bodies
+        // in the second), so the work is one step per row read.
+        let n_texts = per_text.len();
+        let mut shares: HashMap<i64, Vec<f64>> = HashMap::new();
+        for (i, pt) in per_text.iter().enumerate() {
+            let total: f64 = pt.title.iter().map(|t| t.weight).sum();
+            if total > 0.0 {
+                for tok in pt.title.iter().filter(|t| t.scan) {
+                    for r in title_rows.get(&tok.text).into_iter().flatten() {
+                        shares.entry(*r).or_insert_with(|| vec![0.0; 2 * n_texts])[i] +=
+                            tok.weight / total;
+                    }
+                }
+            }
+            // Body words too common to scan are left out of the share (they
+            // are in most bodies); words no body holds count against it.
+            let total: f64 = pt
+                .body
+                .iter()
+                .filter(|t| t.scan || t.df == 0)
+                .map(|t| t.weight)
+                .sum();
+            if total > 0.0 {
+                for tok in pt.body.iter().filter(|t| t.scan) {
+                    for r in body_rows.get(&tok.text).into_iter().flatten() {
+                        shares.entry(*r).or_insert_with(|| vec![0.0; 2 * n_texts])[n_texts + i] +=
+                            tok.weight / total;
+                    }
+                }
+            }
+        }
+        let best_of = |s: &[f64]| -> f64 {
+            (0..n_texts)
+                .map(|i| s[i].max(0.7 * s[n_texts + i]))
+                .fold(0.0, f64::max)
+        };
+        let mut first: Vec<(i64, f64)> = shares.iter().map(|(r, s)| (*r, best_of(s))).collect();
+        first.sort_by(|a, b| b.1.total_cmp(&a.1).then(b.0.cmp(&a.0)));
+        first.truncate(PARTIAL_RESCORED);
         let coverage = |toks: &[Token], has: &dyn Fn(&Token) -> bool| -> f64 {
             let total: f64 = toks.iter().map(|t| t.weight).sum();
             if total <= 0.0 {
@@ -1197,49 +1232,18 @@ impl ContentReader {
                 .sum::<f64>()
                 / total
         };
-        // Body words too common to scan are left out of the share (they are
-        // in most bodies); words no body holds count against it.
-        let body_cov = |pt: &PartialText, rowid: i64| -> f64 {
-            let counted: Vec<&Token> = pt.body.iter().filter(|t| t.scan || t.df == 0).collect();
-            let total: f64 = counted.iter().map(|t| t.weight).sum();
-            if total <= 0.0 {
-                return 0.0;
-            }
-            let got: f64 = counted
-                .iter()
-                .filter(|t| t.scan)
-                .filter(|t| body_rows.get(&t.text).is_some_and(|r| r.contains(&rowid)))
-                .map(|t| t.weight)
-                .sum();
-            got / total
-        };
-        let mut first: Vec<(i64, f64)> = candidates
-            .into_iter()
-            .map(|rowid| {
-                let best = per_text
-                    .iter()
-                    .map(|pt| {
-                        let title = coverage(&pt.title, &|t| {
-                            t.scan && title_rows.get(&t.text).is_some_and(|r| r.contains(&rowid))
-                        });
-                        title.max(0.7 * body_cov(pt, rowid))
-                    })
-                    .fold(0.0, f64::max);
-                (rowid, best)
-            })
-            .collect();
-        first.sort_by(|a, b| b.1.total_cmp(&a.1).then(b.0.cmp(&a.0)));
-        first.truncate(PARTIAL_RESCORED);
         // Exact title coverage (every token) and the in-order bonus, from
         // each candidate's title text.
         let mut out: Vec<(i64, f64)> = Vec::with_capacity(first.len());
         for (rowid, _) in first {
             let search_title = self.search_title(rowid)?;
             let title_chars: Vec<char> = search_title.chars().collect();
+            let body = shares.get(&rowid).map(|s| &s[n_texts..]);
             let mut best = 0.0f64;
-            for pt in &per_text {
+            for (i, pt) in per_text.iter().enumerate() {
                 let title = coverage(&pt.title, &|t| search_title.contains(t.text.as_str()));
-                let mut s = title.max(0.7 * body_cov(pt, rowid));
+                let body_share = body.map_or(0.0, |b| b[i]);
+                let mut s = title.max(0.7 * body_share);
                 if title > 0.0 && pt.chars.len() >= 2 {
                     s += 0.1 * in_order(&title_chars, &pt.chars);
                 }
