@@ -352,7 +352,7 @@ pub mod staff {
     pub const NEXT_ATTEMPT: &str = "下次同步";
     pub const REPOSITORY: &str = "内容源";
     pub const REVERT_TO: &str = "可回退到";
-    pub const LAST_IMPORT: &str = "上次U盘导入";
+    pub const LAST_IMPORT: &str = "U盘导入";
     pub const DISK_FREE: &str = "磁盘剩余";
     pub const PRINTER: &str = "打印机";
     pub const NETWORK: &str = "网络";

@@ -344,7 +344,7 @@ pub mod words {
     pub const VISITS_TODAY: &str = "今日使用";
     pub const VISITS_WEEK: &str = "本周使用";
     pub const TOP_ITEMS: &str = "本周常看";
-    pub const NO_RESULT: &str = "没找到的搜索";
+    pub const NO_RESULT: &str = "搜不到的词";
     pub const NONE_YET: &str = "暂无";
     pub const NO_RESULT_NONE: &str =
         "暂无（同一个词在3天以上都没搜到才列出，不记录电话、证件号等数字）";
