@@ -248,13 +248,107 @@ fn start_prometheus(target: &str) -> Option<Prometheus> {
     })
 }
 
+/// The `kiosk-sync` binary the workspace built beside this test
+/// (target/<profile>/kiosk-sync; `cargo test --workspace` builds it), or
+/// KIOSK_SYNC_BIN.
+fn kiosk_sync_bin() -> PathBuf {
+    if let Some(p) = std::env::var_os("KIOSK_SYNC_BIN") {
+        return p.into();
+    }
+    let exe = std::env::current_exe().expect("test binary path");
+    let bin = exe
+        .parent()
+        .and_then(Path::parent)
+        .map(|d| d.join("kiosk-sync"))
+        .expect("target folder");
+    assert!(
+        bin.exists(),
+        "{} missing: build it first (cargo build -p kiosk-sync) or set KIOSK_SYNC_BIN",
+        bin.display()
+    );
+    bin
+}
+
+/// `kiosk-sync daemon` on the app's data dir, as the kiosk runs it, with
+/// its Prometheus endpoint on `addr` and no repository to poll.
+struct SyncDaemon {
+    child: Child,
+    dir: tempfile::TempDir,
+}
+
+impl SyncDaemon {
+    fn start(data: &Path, addr: &str) -> SyncDaemon {
+        let dir = tempfile::tempdir().expect("tempdir");
+        // The district's root of trust, as a kiosk is provisioned with: keys
+        // and the demo county published once (there is no repository to
+        // poll; the daemon only needs a trusted root to start).
+        let (keys, repo) = (dir.path().join("keys"), dir.path().join("repo"));
+        let demo_source = Path::new(env!("CARGO_MANIFEST_DIR")).join("../kiosk-content/demo");
+        for args in [
+            vec!["keygen".into(), "--out".into(), keys.clone()],
+            vec![
+                "publish".into(),
+                "--source".into(),
+                demo_source,
+                "--keys".into(),
+                keys,
+                "--repo".into(),
+                repo.clone(),
+            ],
+        ] {
+            let out = Command::new(kiosk_sync_bin())
+                .args(&args)
+                .output()
+                .expect("run kiosk-sync");
+            assert!(out.status.success(), "kiosk-sync {args:?}: {out:?}");
+        }
+        let root = repo.join("metadata").join("1.root.json");
+        let config = dir.path().join("config.toml");
+        std::fs::write(
+            &config,
+            format!(
+                "repo_url = \"\"\ndata_dir = {:?}\nroot = {:?}\ncontrol_socket = {:?}\nmetrics_listen = {addr:?}\n",
+                data.display().to_string(),
+                root.display().to_string(),
+                dir.path().join("control.sock").display().to_string(),
+            ),
+        )
+        .expect("daemon config");
+        let child = Command::new(kiosk_sync_bin())
+            .arg("daemon")
+            .arg("--config")
+            .arg(&config)
+            .env_remove("NOTIFY_SOCKET")
+            .env_remove("WATCHDOG_USEC")
+            .env_remove("WATCHDOG_PID")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(dir.path().join("daemon.log")).expect("log"))
+            .spawn()
+            .expect("start kiosk-sync daemon");
+        SyncDaemon { child, dir }
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("daemon.log")).unwrap_or_default()
+    }
+}
+
+impl Drop for SyncDaemon {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 #[test]
 fn a_real_prometheus_scrapes_the_kiosk_and_reads_the_figures_back() {
     let k = demo();
     use_the_kiosk(&k);
-    let server = kiosk_sync::metrics::MetricsServer::start("127.0.0.1:0", k.data_dir(), None)
-        .expect("metrics endpoint");
-    let Some(prom) = start_prometheus(&server.addr().to_string()) else {
+    // The kiosk's own sync daemon serves the figures, as on a kiosk.
+    let addr = format!("127.0.0.1:{}", free_port());
+    let daemon = SyncDaemon::start(&k.data_dir(), &addr);
+    let Some(prom) = start_prometheus(&addr) else {
         eprintln!(
             "SKIPPED: no prometheus binary (Debian package `prometheus`, see deploy/dev/install-deps.sh)"
         );
@@ -269,9 +363,9 @@ fn a_real_prometheus_scrapes_the_kiosk_and_reads_the_figures_back() {
         }
         assert!(
             Instant::now() < deadline,
-            "Prometheus at {} has not scraped {} in 30 s",
+            "Prometheus at {} has not scraped the daemon at {addr} in 30 s; daemon log:\n{}",
             prom.url,
-            server.addr()
+            daemon.log()
         );
         std::thread::sleep(Duration::from_millis(200));
     }
