@@ -329,33 +329,11 @@ fn long_run() -> bool {
     std::env::var("KIOSK_FAULTS_LONG").is_ok_and(|v| v == "1")
 }
 
-/// Cuts every string field named `body` (an item's 正文) to 40 characters.
-fn cut_bodies(v: &mut serde_json::Value) {
-    match v {
-        serde_json::Value::Object(m) => {
-            for (k, x) in m.iter_mut() {
-                match x {
-                    serde_json::Value::String(s) if k == "body" => {
-                        *s = s.chars().take(40).collect();
-                    }
-                    _ => cut_bodies(x),
-                }
-            }
-        }
-        serde_json::Value::Array(a) => a.iter_mut().for_each(cut_bodies),
-        _ => {}
-    }
-}
-
 /// Synthetic content of `docs` documents (policies and more).
 fn synthetic(docs: usize, seed: u64) -> ContentSet {
     let mut c = compile(&synthetic_tree(docs, seed)).unwrap_or_else(|p| panic!("synthetic:\n{p}"));
     if !long_run() {
-        for item in &mut c.items {
-            let mut v = serde_json::to_value(&*item).expect("item to json");
-            cut_bodies(&mut v);
-            *item = serde_json::from_value(v).expect("item from json");
-        }
+        kiosk_content::generate::cut_bodies(&mut c, 40);
     }
     c
 }

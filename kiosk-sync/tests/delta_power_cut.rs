@@ -32,26 +32,6 @@ fn trials() -> usize {
     if long_run() { 200 } else { 20 }
 }
 
-/// Cuts every string field named `body` (an item's 正文) to 40
-/// characters: the short run's documents keep their ids, titles and
-/// links but put less text into the body index.
-fn cut_bodies(v: &mut serde_json::Value) {
-    match v {
-        serde_json::Value::Object(m) => {
-            for (k, x) in m.iter_mut() {
-                match x {
-                    serde_json::Value::String(s) if k == "body" => {
-                        *s = s.chars().take(40).collect();
-                    }
-                    _ => cut_bodies(x),
-                }
-            }
-        }
-        serde_json::Value::Array(a) => a.iter_mut().for_each(cut_bodies),
-        _ => {}
-    }
-}
-
 struct Lcg(u64);
 
 impl Lcg {
@@ -80,11 +60,7 @@ fn bundles() -> (Vec<BundleObject>, Vec<BundleObject>) {
     let tree = kiosk_content::generate::synthetic_tree(docs, 21);
     let mut v1 = kiosk_content::compile(&tree).unwrap_or_else(|p| panic!("synthetic:\n{p}"));
     if !long_run() {
-        for item in &mut v1.items {
-            let mut v = serde_json::to_value(&*item).expect("item to json");
-            cut_bodies(&mut v);
-            *item = serde_json::from_value(v).expect("item from json");
-        }
+        kiosk_content::generate::cut_bodies(&mut v1, 40);
     }
     let mut v2 = v1.clone();
     let mut n = 0;
