@@ -242,13 +242,16 @@ pub(super) fn synonym_vocab(syns: &[Synonym]) -> Vec<(String, i64)> {
     terms.into_iter().map(|t| (t.to_string(), 50)).collect()
 }
 
-pub(super) fn insert_item(
-    conn: &Connection,
-    rowid: i64,
-    item: &Item,
-    rows: &ItemRows,
-) -> Result<(), StoreError> {
-    let m = item.meta();
+/// The items columns that depend on the item's kind.
+struct Columns {
+    doc_number: Option<String>,
+    doc_key: Option<String>,
+    hall: Option<String>,
+    win: Option<String>,
+    category: Option<String>,
+}
+
+fn columns(item: &Item) -> Columns {
     let (doc_number, doc_key) = match item {
         Item::Policy(p) => (
             p.doc_number.clone(),
@@ -267,6 +270,29 @@ pub(super) fn insert_item(
         Item::Catalog(c) => (None, None, Some(c.category.clone())),
         _ => (None, None, None),
     };
+    Columns {
+        doc_number,
+        doc_key,
+        hall,
+        win,
+        category,
+    }
+}
+
+pub(super) fn insert_item(
+    conn: &Connection,
+    rowid: i64,
+    item: &Item,
+    rows: &ItemRows,
+) -> Result<(), StoreError> {
+    let m = item.meta();
+    let Columns {
+        doc_number,
+        doc_key,
+        hall,
+        win,
+        category,
+    } = columns(item);
     let inserted = conn
         .prepare_cached(
             "INSERT INTO items(rowid, id, kind, title, agency, domain, date, start_date, end_date, validity,
@@ -346,8 +372,8 @@ fn fts(conn: &Connection, rowid: i64, r: &ItemRows, delete: bool) -> Result<(), 
     Ok(())
 }
 
-/// Removes an item and everything derived from it; returns its rows.
-fn delete_item(conn: &Connection, rowid: i64) -> Result<(Item, ItemRows), StoreError> {
+/// The item stored at `rowid` and the rows it gave.
+fn read_item(conn: &Connection, rowid: i64) -> Result<(Item, ItemRows), StoreError> {
     let json: String = conn
         .prepare_cached("SELECT json FROM items WHERE rowid = ?1")
         .and_then(|mut s| s.query_row([rowid], |r| r.get(0)))
@@ -357,14 +383,131 @@ fn delete_item(conn: &Connection, rowid: i64) -> Result<(Item, ItemRows), StoreE
         message: e.to_string(),
     })?;
     let rows = item_rows(&item)?;
-    fts(conn, rowid, &rows, true)?;
+    Ok((item, rows))
+}
+
+/// Removes the item at `rowid`, whose rows are `rows`, and everything
+/// derived from it.
+fn delete_rows(conn: &Connection, rowid: i64, rows: &ItemRows) -> Result<(), StoreError> {
+    fts(conn, rowid, rows, true)?;
     conn.prepare_cached("DELETE FROM links WHERE interpretation = ?1")
         .and_then(|mut s| s.execute([&rows.id]))
         .map_err(sql)?;
     conn.prepare_cached("DELETE FROM items WHERE rowid = ?1")
         .and_then(|mut s| s.execute([rowid]))
         .map_err(sql)?;
+    Ok(())
+}
+
+/// Removes an item and everything derived from it; returns its rows.
+fn delete_item(conn: &Connection, rowid: i64) -> Result<(Item, ItemRows), StoreError> {
+    let (item, rows) = read_item(conn, rowid)?;
+    delete_rows(conn, rowid, &rows)?;
     Ok((item, rows))
+}
+
+/// Replaces, in place, the item at `rowid` (same id, kind, date: same
+/// rowid) whose rows were `old` with `item`. Only what differs is
+/// written: the row's plain columns; its indexed columns only when one of
+/// them changed (an UPDATE naming them rewrites every index holding them);
+/// each full-text index only when its text changed; links only when they
+/// changed. A body edit then touches the row, the body index and nothing
+/// else.
+fn update_item(
+    conn: &Connection,
+    rowid: i64,
+    item: &Item,
+    rows: &ItemRows,
+    old: &ItemRows,
+) -> Result<(), StoreError> {
+    let m = item.meta();
+    let c = columns(item);
+    conn.prepare_cached(
+        "UPDATE items SET title = ?2, date = ?3, start_date = ?4, end_date = ?5, validity = ?6,
+                          doc_number = ?7, category = ?8, json = ?9, search_title = ?10
+         WHERE rowid = ?1",
+    )
+    .and_then(|mut s| {
+        s.execute(params![
+            rowid,
+            m.title,
+            m.published.map(|d| d.to_string()),
+            item.start_date().map(|d| d.to_string()),
+            item.end_date().map(|d| d.to_string()),
+            raw_validity(item).slug(),
+            c.doc_number,
+            c.category,
+            rows.json,
+            rows.search_title,
+        ])
+    })
+    .map_err(sql)?;
+    conn.prepare_cached(
+        "UPDATE items SET kind = ?2, agency = ?3, domain = ?4, doc_key = ?5, hall = ?6, win = ?7
+         WHERE rowid = ?1 AND NOT (kind IS ?2 AND agency IS ?3 AND domain IS ?4 AND doc_key IS ?5
+                                   AND hall IS ?6 AND win IS ?7)",
+    )
+    .and_then(|mut s| {
+        s.execute(params![
+            rowid,
+            rows.kind.slug(),
+            m.agency,
+            m.domain.map(|d| d.slug()),
+            c.doc_key,
+            c.hall,
+            c.win,
+        ])
+    })
+    .map_err(sql)?;
+    let run = |q: &str, p: &[&dyn rusqlite::ToSql]| {
+        conn.prepare_cached(q)
+            .and_then(|mut s| s.execute(p))
+            .map_err(sql)
+            .map(|_| ())
+    };
+    if (&old.title_uni, &old.title_bi) != (&rows.title_uni, &rows.title_bi) {
+        run(
+            "INSERT INTO title_ft(title_ft, rowid, uni, bi) VALUES ('delete', ?1, ?2, ?3)",
+            params![rowid, old.title_uni, old.title_bi],
+        )?;
+        run(
+            "INSERT INTO title_ft(rowid, uni, bi) VALUES (?1, ?2, ?3)",
+            params![rowid, rows.title_uni, rows.title_bi],
+        )?;
+    }
+    if old.body_bi != rows.body_bi {
+        run(
+            "INSERT INTO body_ft(body_ft, rowid, bi) VALUES ('delete', ?1, ?2)",
+            params![rowid, old.body_bi],
+        )?;
+        run(
+            "INSERT INTO body_ft(rowid, bi) VALUES (?1, ?2)",
+            params![rowid, rows.body_bi],
+        )?;
+    }
+    if (&old.pin_full, &old.pin_init) != (&rows.pin_full, &rows.pin_init) {
+        run(
+            "INSERT INTO pinyin_ft(pinyin_ft, rowid, full, initials) VALUES ('delete', ?1, ?2, ?3)",
+            params![rowid, old.pin_full, old.pin_init],
+        )?;
+        run(
+            "INSERT INTO pinyin_ft(rowid, full, initials) VALUES (?1, ?2, ?3)",
+            params![rowid, rows.pin_full, rows.pin_init],
+        )?;
+    }
+    if old.links != rows.links {
+        run(
+            "DELETE FROM links WHERE interpretation = ?1",
+            params![rows.id],
+        )?;
+        for p in &rows.links {
+            run(
+                "INSERT OR IGNORE INTO links(policy, interpretation) VALUES (?1, ?2)",
+                params![p, rows.id],
+            )?;
+        }
+    }
+    Ok(())
 }
 
 /// Rows of a non-item object.
@@ -896,6 +1039,14 @@ fn renumber(conn: &Connection, kind: ItemKind, extra: usize) -> Result<(), Store
     Ok(())
 }
 
+/// The rowid a removed or changed item had, its sort key, and (for a
+/// changed item whose row is still in place) the rows it gave.
+struct Freed {
+    rowid: i64,
+    key: (ItemKind, String, String),
+    kept: Option<ItemRows>,
+}
+
 /// An item waiting for its rowid: its sort key, the item, its rows.
 type Pending = ((ItemKind, String, String), Box<Item>, ItemRows);
 
@@ -918,8 +1069,11 @@ pub(super) fn apply_changes(
     }
     let mut vocab: HashMap<String, i64> = HashMap::new();
     let mut terms = TermDocs::start(conn)?;
-    // Rowids freed by changed items: reused when kind, date and id stay.
-    let mut freed: HashMap<String, (i64, (ItemKind, String, String))> = HashMap::new();
+    // Rowids of removed or changed items: reused when kind, date and id
+    // stay. A changed item's row and index entries stay in place until its
+    // new version is read (`Some` rows): updated in place if it keeps its
+    // rowid, else removed before anything is inserted.
+    let mut freed: HashMap<String, Freed> = HashMap::new();
     let mut removed = 0u64;
     for c in changes {
         let Some(old) = &c.old else {
@@ -954,12 +1108,25 @@ pub(super) fn apply_changes(
                 .optional()
                 .map_err(sql)?;
             if let Some(rowid) = rowid {
-                let (item, rows) = delete_item(conn, rowid)?;
+                let (item, rows) = read_item(conn, rowid)?;
                 terms.note(conn, &rows, false)?;
                 for (t, w) in &rows.vocab {
                     *vocab.entry(t.clone()).or_default() -= w;
                 }
-                freed.insert(id.to_string(), (rowid, order_key(&item)));
+                let kept = if c.new.is_some() {
+                    Some(rows)
+                } else {
+                    delete_rows(conn, rowid, &rows)?;
+                    None
+                };
+                freed.insert(
+                    id.to_string(),
+                    Freed {
+                        rowid,
+                        key: order_key(&item),
+                        kept,
+                    },
+                );
                 removed += 1;
             }
         } else {
@@ -972,7 +1139,7 @@ pub(super) fn apply_changes(
     }
 
     // Additions: other objects at once, items gathered to place them.
-    let mut placed: Vec<(i64, Box<Item>, ItemRows)> = Vec::new();
+    let mut placed: Vec<(i64, Box<Item>, ItemRows, Option<ItemRows>)> = Vec::new();
     let mut to_place: Vec<Pending> = Vec::new();
     for c in changes {
         let Some(new) = &c.new else { continue };
@@ -988,18 +1155,34 @@ pub(super) fn apply_changes(
             Parsed::Item(Some(item)) => {
                 let rows = item_rows(&item)?;
                 let key = order_key(&item);
-                match freed.get(&rows.id) {
-                    Some((rowid, k)) if *k == key => placed.push((*rowid, item, rows)),
-                    _ => to_place.push((key, item, rows)),
+                // Taken out of `freed`: a second object with the same id
+                // is inserted and refused as a duplicate.
+                match freed.remove(&rows.id) {
+                    Some(f) if f.key == key => placed.push((f.rowid, item, rows, f.kept)),
+                    Some(f) => {
+                        freed.insert(rows.id.clone(), f);
+                        to_place.push((key, item, rows));
+                    }
+                    None => to_place.push((key, item, rows)),
                 }
             }
             Parsed::Item(None) => {}
             other => insert_other(conn, &c.path, other, &mut vocab)?,
         }
     }
+    // Changed items that did not keep their rowid (or are no longer
+    // shown): removed before any insert.
+    for f in freed.values() {
+        if let Some(rows) = &f.kept {
+            delete_rows(conn, f.rowid, rows)?;
+        }
+    }
     let mut added = 0u64;
-    for (rowid, item, rows) in placed {
-        insert_item(conn, rowid, &item, &rows)?;
+    for (rowid, item, rows, kept) in placed {
+        match &kept {
+            Some(old) => update_item(conn, rowid, &item, &rows, old)?,
+            None => insert_item(conn, rowid, &item, &rows)?,
+        }
         terms.note(conn, &rows, true)?;
         for (t, w) in &rows.vocab {
             *vocab.entry(t.clone()).or_default() += w;
