@@ -9,7 +9,8 @@
 //!
 //! Each trial starts from one prepared data directory (the old content
 //! applied, the new objects already cached), copied; kills land within
-//! the time the `kiosk-sync pull` binary itself took on such a copy.
+//! 1.5 times what the `kiosk-sync pull` binary itself took on such a copy
+//! (so some land after it finished).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
