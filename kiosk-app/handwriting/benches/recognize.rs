@@ -1,7 +1,8 @@
 //! `cargo bench -p kiosk-handwriting`: top-1/top-5 rates and time per
 //! character on the fixture's characters, for Zinnia alone (re-ranked) and
 //! merged with the school-order templates, on the usual jitter and on the
-//! harder distortions (`fixture::hard`), with a SHA-256 of 1 MB as this
+//! harder distortions (`fixture::hard`) and on strokes written joined
+//! (`fixture::joined`), with a SHA-256 of 1 MB as this
 //! machine's baseline. `-- --sweep` also prints the template weights tried
 //! on the tuning set (never the test set).
 
@@ -111,12 +112,15 @@ fn main() {
     type Draw = fn(&[Vec<[f32; 2]>], u64) -> Ink;
     let usual: Draw = |m, s| fixture::jittered(m, s);
     let hard: Draw = |m, s| fixture::hard(m, s);
+    let joined: Draw = |m, s| fixture::joined(m, s);
     for name in ["test", "tuning"] {
         let set = fixture::set(name);
-        for (kind, draw) in [("jittered", usual), ("hard", hard)] {
+        for (kind, draw) in [("jittered", usual), ("hard", hard), ("joined", joined)] {
             let (mut alone, mut merged) = (Tally::new(), Tally::new());
+            let mut fewer = 0;
             for (c, medians) in &set {
                 let ink = draw(medians, fixture::seed(*c, 0));
+                fewer += usize::from(ink.strokes.len() < medians.len());
                 let t = Instant::now();
                 let got = zinnia.recognize(&ink, 10).unwrap_or_else(|e| panic!("{e}"));
                 alone.add(
@@ -133,7 +137,7 @@ fn main() {
                 );
             }
             println!(
-                "{name} {kind} ({}): Zinnia re-ranked {}",
+                "{name} {kind} ({}, {fewer} with fewer strokes): Zinnia re-ranked {}",
                 set.len(),
                 alone.line(set.len())
             );

@@ -7,6 +7,13 @@
 //! drawn 口 is the radical 囗. [`probe`] says, for the staff panel, whether
 //! handwriting works on this machine and if not why.
 //!
+//! The model learnt some characters in another stroke order or shape than
+//! the one taught at school. [`Recognizer::with_templates`] adds a second
+//! source, the school form of the 3,500 most common characters
+//! ([`templates`]: stroke medians matched stroke by stroke, in any order);
+//! its closest characters are merged with Zinnia's ([`merge`]). Without the
+//! template file Zinnia answers alone.
+//!
 //! Recognition of one character takes milliseconds, but it must not run on
 //! the UI thread; kiosk-app's `handwriting` module gives it a worker thread.
 

@@ -22,6 +22,11 @@
 //!    algorithm), so the order they were written in does not matter; a
 //!    stroke left over (joined or broken strokes) costs [`UNMATCHED`]; and
 //!    pairs written out of the school order add a little.
+//! 4. A drawing with fewer strokes than the template is also read in the
+//!    school order with neighbouring strokes written as one (连笔: the two
+//!    template strokes joined end to start, [`JOINED`] more), by dynamic
+//!    programming; the closer reading counts. Templates with up to half
+//!    the drawing's stroke count more are compared for this.
 //!
 //! The file (`data/hanzi-templates.bin`, made by `data/make-templates.py`
 //! from the npm package hanzi-writer-data 2.0.1, Arphic Public License):
@@ -40,11 +45,17 @@ pub const POINTS: usize = 8;
 /// Templates with this many strokes more or fewer than the drawing are
 /// compared (a resident joins or breaks a stroke or two).
 pub const STROKE_SLACK: usize = 2;
+/// Templates with up to one stroke in this many more than the drawing (on
+/// top of [`STROKE_SLACK`]) are compared too: strokes written joined.
+pub const JOIN_SLACK_DIVISOR: usize = 2;
 /// Templates compared in full after the coarse pass.
 pub const SHORTLIST: usize = 160;
 /// The cost of a stroke left without a partner, in the units of a stroke
 /// distance (mean point distance, the character's longer side = 1).
 pub const UNMATCHED: f32 = 0.35;
+/// Extra cost of a drawn stroke matched to two template strokes written
+/// as one (连笔).
+pub const JOINED: f32 = 0.05;
 /// Extra cost of a stroke matched written backwards.
 pub const BACKWARDS: f32 = 0.08;
 /// Extra cost, times the fraction of stroke pairs written out of the
@@ -83,6 +94,8 @@ type Stroke = [[f32; 2]; POINTS];
 struct Template {
     character: char,
     strokes: Vec<Stroke>,
+    /// Strokes `j` and `j + 1` written as one (连笔), for each `j`.
+    joined: Vec<Stroke>,
 }
 
 /// The templates of the common characters, ready to match.
@@ -156,9 +169,15 @@ impl Templates {
                         .collect::<Vec<_>>(),
                 );
             }
+            let joined_raw: Vec<Vec<[f32; 2]>> = strokes
+                .windows(2)
+                .map(|w| w[0].iter().chain(&w[1]).copied().collect())
+                .collect();
+            let [all, joined] = normalise_in(&strokes, [&strokes, &joined_raw]);
             templates.push(Template {
                 character,
-                strokes: normalise(&strokes),
+                strokes: all,
+                joined,
             });
         }
         if r.at != bytes.len() {
@@ -200,7 +219,9 @@ impl Templates {
     pub fn best(&self, ink: &Ink, n: usize) -> Vec<Match> {
         let drawn = normalise(&ink.strokes);
         let lo = drawn.len().saturating_sub(STROKE_SLACK);
-        let hi = (drawn.len() + STROKE_SLACK).min(self.by_strokes.len().saturating_sub(1));
+        // More strokes than drawn: some may have been written joined.
+        let hi = (drawn.len() + STROKE_SLACK + drawn.len() / JOIN_SLACK_DIVISOR)
+            .min(self.by_strokes.len().saturating_sub(1));
         // Coarse pass: stroke ends only, greedy pairing.
         let mut coarse: Vec<(f32, u32)> = (lo..=hi)
             .flat_map(|k| self.by_strokes.get(k).into_iter().flatten())
@@ -222,7 +243,7 @@ impl Templates {
                 let t = &self.templates[i as usize];
                 Match {
                     character: t.character,
-                    distance: distance(&drawn, &t.strokes),
+                    distance: t.distance(&drawn),
                 }
             })
             .collect();
@@ -235,7 +256,7 @@ impl Templates {
     /// count; `None` when `c` has no template.
     pub fn distance_to(&self, ink: &Ink, c: char) -> Option<f32> {
         let t = self.templates.iter().find(|t| t.character == c)?;
-        Some(distance(&normalise(&ink.strokes), &t.strokes))
+        Some(t.distance(&normalise(&ink.strokes)))
     }
 }
 
@@ -266,22 +287,32 @@ impl<'a> Reader<'a> {
 /// Strokes (screen coordinates, y down) → resampled strokes in a box whose
 /// longer side is 1, centred on 0.
 fn normalise(strokes: &[Vec<[f32; 2]>]) -> Vec<Stroke> {
+    let [all] = normalise_in(strokes, [strokes]);
+    all
+}
+
+/// Each list of polylines normalised in the box of `strokes`.
+fn normalise_in<const N: usize>(
+    strokes: &[Vec<[f32; 2]>],
+    lists: [&[Vec<[f32; 2]>]; N],
+) -> [Vec<Stroke>; N] {
     let [x0, y0, x1, y1] = strokes.iter().flatten().fold(
         [f32::MAX, f32::MAX, f32::MIN, f32::MIN],
         |[x0, y0, x1, y1], p| [x0.min(p[0]), y0.min(p[1]), x1.max(p[0]), y1.max(p[1])],
     );
     let side = (x1 - x0).max(y1 - y0).max(1e-3);
     let (cx, cy) = ((x0 + x1) / 2.0, (y0 + y1) / 2.0);
-    strokes
-        .iter()
-        .map(|s| {
-            let scaled: Vec<[f32; 2]> = s
-                .iter()
-                .map(|p| [(p[0] - cx) / side, (p[1] - cy) / side])
-                .collect();
-            resample(&scaled)
-        })
-        .collect()
+    lists.map(|list| {
+        list.iter()
+            .map(|s| {
+                let scaled: Vec<[f32; 2]> = s
+                    .iter()
+                    .map(|p| [(p[0] - cx) / side, (p[1] - cy) / side])
+                    .collect();
+                resample(&scaled)
+            })
+            .collect()
+    })
 }
 
 /// [`POINTS`] points evenly spaced along the polyline (all the same point
@@ -380,6 +411,62 @@ fn distance(drawn: &[Stroke], template: &[Stroke]) -> f32 {
         inversions as f32 / pairs as f32
     };
     total / size as f32 + ORDER * disorder
+}
+
+impl Template {
+    /// The closer of two readings of the drawing: its strokes paired with
+    /// the template's in any order ([`distance`]), or in the school order
+    /// with neighbouring strokes possibly written joined ([`joined_distance`]).
+    fn distance(&self, drawn: &[Stroke]) -> f32 {
+        let free = distance(drawn, &self.strokes);
+        if drawn.len() < self.strokes.len() {
+            free.min(joined_distance(drawn, &self.strokes, &self.joined))
+        } else {
+            free
+        }
+    }
+}
+
+/// The drawing aligned with the template in the school order (dynamic
+/// programming): a drawn stroke matches one template stroke, or two
+/// neighbouring ones written as one (连笔, [`JOINED`] more), or none
+/// ([`UNMATCHED`]); a template stroke may be left out ([`UNMATCHED`]).
+/// Per stroke of the larger drawing, as [`distance`].
+fn joined_distance(drawn: &[Stroke], template: &[Stroke], joined: &[Stroke]) -> f32 {
+    let (n, m) = (drawn.len(), template.len());
+    let w = m + 1;
+    let mut d = vec![f32::INFINITY; (n + 1) * w];
+    d[0] = 0.0;
+    for i in 0..=n {
+        for j in 0..=m {
+            let here = d[i * w + j];
+            if !here.is_finite() {
+                continue;
+            }
+            if i < n && j < m {
+                let c = here + stroke_distance(&drawn[i], &template[j]);
+                let slot = &mut d[(i + 1) * w + j + 1];
+                *slot = slot.min(c);
+            }
+            if i < n && j + 1 < m {
+                // Counted for both template strokes it covers.
+                let c = here + 2.0 * stroke_distance(&drawn[i], &joined[j]) + JOINED;
+                let slot = &mut d[(i + 1) * w + j + 2];
+                *slot = slot.min(c);
+            }
+            if i < n {
+                let slot = &mut d[(i + 1) * w + j];
+                *slot = slot.min(here + UNMATCHED);
+            }
+            if j < m {
+                let slot = &mut d[i * w + j + 1];
+                *slot = slot.min(here + UNMATCHED);
+            }
+        }
+    }
+    // A joined pair counts as one stroke of the drawing: divide as the
+    // free pairing does, by the larger count.
+    d[n * w + m] / n.max(m) as f32
 }
 
 /// Minimum-cost perfect assignment of a `size`×`size` cost matrix (row i →
