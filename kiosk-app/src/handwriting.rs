@@ -20,7 +20,7 @@
 //! without them Zinnia answers alone and the staff panel says so.
 //!
 //! Memory: Zinnia's zh_CN model takes about 26 MB once loaded (the
-//! templates about 2 MB more), more than the rest of the idle kiosk. It is opened once at start to tell staff
+//! templates about 4 MB more), more than the rest of the idle kiosk. It is opened once at start to tell staff
 //! whether handwriting works, then closed again; the worker loads it at
 //! the first stroke a resident writes (about 20 ms) and drops it again at
 //! [`HandwritingWorker::release`] (the idle reset).
