@@ -20,8 +20,10 @@
 //! without them Zinnia answers alone and the staff panel says so.
 //!
 //! Memory: Zinnia's zh_CN model takes about 26 MB once loaded (the
-//! templates about 4 MB more), more than the rest of the idle kiosk. It is opened once at start to tell staff
-//! whether handwriting works, then closed again; the worker loads it at
+//! templates about 4 MB more), more than the rest of the idle kiosk. At
+//! start only the library and the files' headers are checked, to tell staff
+//! whether handwriting works (`kiosk_handwriting::check`, about a
+//! millisecond, nothing kept); the worker loads the model at
 //! the first stroke a resident writes (about 20 ms) and drops it again at
 //! [`HandwritingWorker::release`] (the idle reset).
 
@@ -111,9 +113,10 @@ pub struct HandwritingWorker {
 }
 
 impl HandwritingWorker {
-    /// Opens Zinnia with the model and reads the templates (tens of
-    /// milliseconds: the library is loaded, the model mapped, the templates
-    /// parsed) to tell staff what works, and starts the worker thread.
+    /// Checks Zinnia, the model and the templates cheaply (library loaded,
+    /// file headers read: about a millisecond, nothing kept) to tell staff
+    /// what works, and starts the worker thread; the model and templates
+    /// are loaded at the first stroke.
     pub fn start(files: &Files) -> HandwritingWorker {
         Self::open(
             files,
@@ -138,19 +141,18 @@ impl HandwritingWorker {
     /// `post`: how the worker thread reaches the UI thread; `None` for
     /// inline recognition.
     fn open(files: &Files, post: Option<Poster>) -> HandwritingWorker {
-        // Opened to learn whether it works, then closed: the model is
-        // loaded again at the first stroke (see the module's notes).
-        if let Err(e) = Recognizer::open(&files.model) {
+        // Checked cheaply (library, model header); the model and the
+        // templates are loaded at the first stroke (see the module's notes).
+        if let Err(e) = kiosk_handwriting::check(&files.model) {
             let availability = Availability::from_error(&e);
             tracing::warn!("handwriting unavailable: {}", availability.technical);
             return Self::unavailable(availability);
         }
         let mut availability = Availability::ready(&files.model);
-        match Templates::load(&files.templates) {
-            Ok(t) => {
+        match Templates::check(&files.templates) {
+            Ok(n) => {
                 availability.technical += &format!(
-                    "; {} school-order templates from {}",
-                    t.len(),
+                    "; {n} school-order templates from {}",
                     files.templates.display()
                 );
             }
@@ -346,13 +348,14 @@ impl HandwritingWorker {
 pub const TEMPLATES_MISSING: &str = "手写输入可用，但缺少笔顺模板，部分常用字认不准";
 
 /// Loads the model and the templates for recognition; without the model
-/// (the file went away since start) logs why and recognizes nothing;
+/// (the file went away since start, or is broken past its header) logs why
+/// and recognizes nothing;
 /// without the templates, Zinnia alone.
 fn load(files: &Files) -> Option<Recognizer> {
     let recognizer = match Recognizer::open(&files.model) {
         Ok(r) => r,
         Err(e) => {
-            tracing::warn!("handwriting: cannot load the model again: {e}");
+            tracing::warn!("handwriting: cannot load the model: {e}");
             return None;
         }
     };

@@ -269,10 +269,68 @@ pub struct Availability {
 /// residents get. Opening maps the model (tens of milliseconds); call it at
 /// start or when the staff panel opens, not per frame.
 pub fn probe(model: &Path) -> Availability {
-    match Recognizer::open(model) {
-        Ok(_) => Availability::ready(model),
+    match check(model) {
+        Ok(()) => Availability::ready(model),
         Err(e) => Availability::from_error(&e),
     }
+}
+
+/// The first word of a Zinnia binary model XOR the file's length
+/// (`DIC_MAGIC_ID` in Zinnia's recognizer.cpp), and the model version
+/// Zinnia 0.06 reads.
+const ZINNIA_MODEL_MAGIC: u32 = 0x0ef7_1821;
+const ZINNIA_MODEL_VERSION: u32 = 1;
+
+/// Whether handwriting can work here, cheaply (about a millisecond): the
+/// library loads with every function the FFI needs, and the model file is
+/// a Zinnia binary model whose header matches its length and version, the
+/// checks Zinnia itself makes first. Loading the model (28 MiB, tens of
+/// milliseconds) is left to the first stroke, so a kiosk starting up, or a
+/// screenshot, does not pay for it; a model broken past its header is
+/// then reported by [`Recognizer::open`].
+pub fn check(model: &Path) -> Result<(), HandwritingError> {
+    check_with_library(LIBRARY_NAME, model)
+}
+
+/// As [`check`], with the library given by soname or path.
+pub fn check_with_library(library: &str, model: &Path) -> Result<(), HandwritingError> {
+    ffi::Api::load(library).map_err(|detail| HandwritingError::LibraryMissing {
+        library: library.to_string(),
+        detail,
+    })?;
+    if !model.is_file() {
+        return Err(HandwritingError::ModelMissing {
+            path: model.to_path_buf(),
+        });
+    }
+    let unreadable = |detail: String| HandwritingError::ModelUnreadable {
+        path: model.to_path_buf(),
+        detail,
+    };
+    let mut file = std::fs::File::open(model).map_err(|e| unreadable(e.to_string()))?;
+    let len = file
+        .metadata()
+        .map_err(|e| unreadable(e.to_string()))?
+        .len();
+    let mut head = [0u8; 12];
+    std::io::Read::read_exact(&mut file, &mut head)
+        .map_err(|_| unreadable(format!("{len} bytes is too short for a Zinnia model")))?;
+    let word = |i: usize| u32::from_le_bytes([head[i], head[i + 1], head[i + 2], head[i + 3]]);
+    let (magic, version, count) = (word(0), word(4), word(8));
+    if u32::try_from(len).ok() != Some(magic ^ ZINNIA_MODEL_MAGIC) {
+        return Err(unreadable(format!(
+            "not a Zinnia binary model, or cut short: its header does not match its length of {len} bytes"
+        )));
+    }
+    if version != ZINNIA_MODEL_VERSION {
+        return Err(unreadable(format!(
+            "model version {version}; this Zinnia reads version {ZINNIA_MODEL_VERSION}"
+        )));
+    }
+    if count == 0 {
+        return Err(unreadable("the model holds no characters".into()));
+    }
+    Ok(())
 }
 
 impl Availability {

@@ -127,6 +127,42 @@ impl Templates {
         })
     }
 
+    /// Checks the file at `path` without building the templates: it reads
+    /// and begins as a template file should (its notice and character
+    /// count); returns the count. For the start-up check; [`Templates::load`]
+    /// parses the rest at the first stroke.
+    pub fn check(path: &Path) -> Result<usize, TemplatesError> {
+        let bytes = std::fs::read(path).map_err(|source| TemplatesError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let format = |(offset, message)| TemplatesError::Format {
+            path: path.to_path_buf(),
+            offset,
+            message,
+        };
+        if !bytes.starts_with(MAGIC) {
+            return Err(format((
+                0,
+                "no `KIOSK-HANZI-TEMPLATES 1` line at the start".into(),
+            )));
+        }
+        let mut r = Reader {
+            bytes: &bytes,
+            at: MAGIC.len(),
+        };
+        let len = r.u32("notice length").map_err(format)? as usize;
+        r.take(len, "notice").map_err(format)?;
+        let count = r.u32("character count").map_err(format)? as usize;
+        if count == 0 || count > 100_000 {
+            return Err(format((
+                r.at,
+                format!("{count} characters is not plausible"),
+            )));
+        }
+        Ok(count)
+    }
+
     /// Parses the file's bytes; errors are (byte offset, what is wrong).
     pub fn parse(bytes: &[u8]) -> Result<Templates, (usize, String)> {
         let mut r = Reader { bytes, at: 0 };

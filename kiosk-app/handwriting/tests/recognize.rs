@@ -140,6 +140,17 @@ fn without_the_templates_zinnia_alone_still_answers() {
 fn the_template_file_is_the_common_characters_with_its_licence() {
     let t = Templates::load(Path::new(TEMPLATES)).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(t.len(), 3500);
+    // The start-up check agrees without building them; it refuses other files.
+    assert_eq!(Templates::check(Path::new(TEMPLATES)).ok(), Some(3500));
+    let dir = tempfile::tempdir().expect("tempdir");
+    let other = dir.path().join("other.bin");
+    std::fs::write(&other, b"KIOSK-HANZI-TEMPLATES 1\n\x05\0\0\0ab").expect("write");
+    let e = Templates::check(&other).expect_err("cut in its notice");
+    assert!(matches!(e, TemplatesError::Format { .. }), "{e}");
+    assert!(matches!(
+        Templates::check(&dir.path().join("none.bin")),
+        Err(TemplatesError::Read { .. })
+    ));
     assert!(
         t.notice().contains("Arphic Public License"),
         "{}",
@@ -257,6 +268,28 @@ fn a_missing_model_or_library_says_what_to_install() {
         .expect("no library");
     assert!(matches!(e, HandwritingError::LibraryMissing { .. }), "{e}");
     assert!(e.to_string().contains("apt-get install libzinnia0"), "{e}");
+
+    // The start-up check reads only the library and the model's header.
+    assert!(matches!(
+        kiosk_handwriting::check(&missing),
+        Err(HandwritingError::ModelMissing { .. })
+    ));
+    let e = kiosk_handwriting::check(&garbage).expect_err("bad model");
+    assert!(matches!(e, HandwritingError::ModelUnreadable { .. }), "{e}");
+    // A real model cut short: its header no longer matches its length.
+    let cut = dir.path().join("cut.model");
+    let real = std::fs::read(DEFAULT_MODEL_PATH).expect("the zh_CN model");
+    std::fs::write(&cut, &real[..real.len() / 2]).expect("write");
+    let e = kiosk_handwriting::check(&cut).expect_err("cut model");
+    assert!(e.to_string().contains("cut short"), "{e}");
+    assert!(Recognizer::open(&cut).is_err(), "Zinnia agrees");
+    let e = kiosk_handwriting::check_with_library(
+        "libzinnia-not-here.so.0",
+        Path::new(DEFAULT_MODEL_PATH),
+    )
+    .expect_err("no library");
+    assert!(matches!(e, HandwritingError::LibraryMissing { .. }), "{e}");
+    kiosk_handwriting::check(Path::new(DEFAULT_MODEL_PATH)).expect("the installed model passes");
 
     let a = probe(&missing);
     assert!(!a.ready);
