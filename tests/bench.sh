@@ -27,6 +27,10 @@ while [ $# -gt 0 ]; do
   esac
 done
 t0=$(date +%s)
+# The commit the binaries are built from (taken now: the tree may move on
+# during a long run), and the load at the start and end of the run.
+commit="$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- . ':!BENCHMARKS.md' || echo '+changes')"
+load_start="$(cut -d' ' -f1 /proc/loadavg)"
 stage() { printf '== bench [%4d s] %s\n' "$(( $(date +%s) - t0 ))" "$*"; }
 
 stage "Debian packages (deploy/dev/install-deps.sh, chromium)"
@@ -109,11 +113,10 @@ stage "done"
 if [ "$write" = 0 ]; then
   exit 0
 fi
-commit="$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- . ':!BENCHMARKS.md' || echo '+changes')"
 chromium_version="$(chromium --version 2>/dev/null | head -n1)"
-python3 - "$work" "$commit" "$chromium_version" "$runs" <<'PY'
+python3 - "$work" "$commit" "$chromium_version" "$runs" "$load_start" <<'PY'
 import os, platform, re, subprocess, sys, datetime
-work, commit, chromium, runs = sys.argv[1:5]
+work, commit, chromium, runs, load_start = sys.argv[1:6]
 cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), platform.machine())
 mem = int(next(l.split()[1] for l in open("/proc/meminfo") if l.startswith("MemTotal"))) // 1024 // 1024
 load = open("/proc/loadavg").read().split()[0]
@@ -122,7 +125,7 @@ table += "\n\n" + open(os.path.join(work, "idle.md")).read().strip()
 table += "\n\n" + open(os.path.join(work, "sync.md")).read().strip()
 block = f"""<!-- bench.sh begin: written by `bash tests/bench.sh`; edit the script, not this block -->
 `bash tests/bench.sh` on {datetime.date.today().isoformat()}, commit {commit}; {platform.machine()}, {os.cpu_count()} cores ({cpu}), {mem} GiB;
-load average {load} when it finished; {chromium}. Each figure is the median of {runs} runs, interleaved.
+load average {load_start} at the start, {load} at the end; {chromium}. Each figure is the median of {runs} runs, interleaved.
 Wall time: process start to exit, the PNG written. Memory: the peak over the run of the sum of PSS of every
 process of the tree (sampled every 4 ms; a browser's processes share pages, PSS counts each shared page once).
 "kiosk-app (store)" reads a store that kiosk-sync wrote, as a hall runs it; "--demo" builds the demo store
