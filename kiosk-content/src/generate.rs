@@ -185,25 +185,6 @@ phone = "0000-6123456"
     tree
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn synthetic_sources_compile_and_are_deterministic() {
-        let a = synthetic_tree(50, 7);
-        assert_eq!(a, synthetic_tree(50, 7));
-        let set = crate::compile(&a).expect("synthetic source compiles");
-        assert_eq!(
-            set.items
-                .iter()
-                .filter(|i| matches!(i, crate::Item::Policy(_)))
-                .count(),
-            50
-        );
-    }
-}
-
 /// Cuts every item's 正文 (each string field named `body`) to its first
 /// `chars` characters. Ids, titles, dates, keywords and links stay, so a
 /// store keeps its shape (item counts, rowid gaps, vocabulary) with far
@@ -233,5 +214,24 @@ pub fn cut_bodies(set: &mut crate::ContentSet, chars: usize) {
         if let Ok(short) = serde_json::from_value(v) {
             *item = short;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn synthetic_sources_compile_and_are_deterministic() {
+        let a = synthetic_tree(50, 7);
+        assert_eq!(a, synthetic_tree(50, 7));
+        let set = crate::compile(&a).expect("synthetic source compiles");
+        assert_eq!(
+            set.items
+                .iter()
+                .filter(|i| matches!(i, crate::Item::Policy(_)))
+                .count(),
+            50
+        );
     }
 }
