@@ -317,9 +317,11 @@ pub const SYNC_STATE: &str = "同步状态";
 /// current; none when the stick held nothing newer). The banner is seen by
 /// residents too, so a failure says only that nothing changed and where
 /// staff find the reason (the daemon's message is technical, for staff).
+/// The generation it made current is for staff too: the panel's import
+/// row names it, the banner does not.
 pub fn import_result(ok: bool, generation: Option<u64>) -> String {
     match (ok, generation) {
-        (true, Some(g)) => format!("U盘内容已导入，屏幕上的信息已更新（本机代次 {g}）。"),
+        (true, Some(_)) => "U盘内容已导入，屏幕上的信息已更新。".into(),
         (true, None) => "U盘中的内容不比本机新，未更新。".into(),
         (false, _) => "U盘导入失败，本机内容没有改变。原因请在工作人员管理中查看。".into(),
     }

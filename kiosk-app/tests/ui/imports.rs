@@ -70,7 +70,7 @@ fn an_import_already_there_at_start_is_not_announced_a_new_one_is_and_a_tap_hide
     }
     daemon.set_status(status(Some(import(2, true, Some(2), "已应用第 2 代内容"))));
     poll(&k);
-    let text = "U盘内容已导入，屏幕上的信息已更新（本机代次 2）。";
+    let text = "U盘内容已导入，屏幕上的信息已更新。";
     assert_eq!(banner(&k), text);
     assert_eq!(k.win.global::<Nav>().get_banner_tone(), 1);
     assert_eq!(k.page(), PageId::Attract, "over the attract screen");
