@@ -142,6 +142,21 @@ fn store_bytes(data: &std::path::Path) -> u64 {
         .unwrap_or(0)
 }
 
+/// One pull + apply of what `fx` publishes, in a child process; prints its
+/// time, peak RSS and bytes written against the store's size after it.
+fn apply_in_child(fx: &SyncFixture, docs: usize, what: &str) {
+    let r = child_pull(fx);
+    let store = store_bytes(&fx.data);
+    println!(
+        "apply {docs} docs, {what}: {:.2} s, peak RSS {:.1} MiB, {:.1} MiB written ({:.2}% of the store), store {:.1} MiB",
+        r.secs,
+        r.hwm_kib as f64 / 1024.0,
+        mib(r.write_bytes),
+        100.0 * r.write_bytes as f64 / store.max(1) as f64,
+        mib(store)
+    );
+}
+
 fn main() {
     let argv: Vec<String> = std::env::args().collect();
     if argv.iter().any(|a| a == "--list") {
@@ -264,28 +279,13 @@ fn main() {
             pair
         };
         let fx = SyncFixture::new();
-        fx.publish(&v1);
-        drop(v1);
-        let first = child_pull(&fx);
-        let store1 = store_bytes(&fx.data);
-        println!(
-            "apply {n} docs, first install: {:.2} s, peak RSS {:.1} MiB, {:.1} MiB written, store {:.1} MiB",
-            first.secs,
-            first.hwm_kib as f64 / 1024.0,
-            mib(first.write_bytes),
-            mib(store1)
-        );
-        fx.publish(&v2);
-        drop(v2);
-        let second = child_pull(&fx);
-        let store2 = store_bytes(&fx.data);
-        println!(
-            "apply {n} docs, 1% change ({changed} policies): {:.2} s, peak RSS {:.1} MiB, {:.1} MiB written ({:.2}% of the store), store {:.1} MiB",
-            second.secs,
-            second.hwm_kib as f64 / 1024.0,
-            mib(second.write_bytes),
-            100.0 * second.write_bytes as f64 / store2.max(1) as f64,
-            mib(store2)
-        );
+        for (objects, what) in [
+            (v1, "first install".to_string()),
+            (v2, format!("1% change ({changed} policies)")),
+        ] {
+            fx.publish(&objects);
+            drop(objects);
+            apply_in_child(&fx, n, &what);
+        }
     }
 }
