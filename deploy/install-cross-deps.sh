@@ -22,7 +22,10 @@ if [ "$(id -u)" -ne 0 ]; then sudo_cmd=(sudo); fi
 export DEBIAN_FRONTEND=noninteractive
 
 packages=(
-  gcc-aarch64-linux-gnu    # linker (and libc6-dev-arm64-cross, the sysroot qemu uses)
+  gcc-aarch64-linux-gnu    # linker
+  libc6-dev-arm64-cross    # the aarch64 libc headers and sysroot (C parts of
+                           # crates: ring, SQLite; qemu -L uses it); only a
+                           # Recommends of the linker, which --no-install-recommends skips
   qemu-user-static         # runs the aarch64 binaries on x86 (no binfmt needed)
   libudev-dev:arm64        # linuxkms backend: device discovery
   libinput-dev:arm64       # linuxkms backend: touch input
@@ -32,7 +35,7 @@ packages=(
 )
 if [ "$sync_only" = 1 ]; then
   # kiosk-sync links nothing but libc (SQLite is bundled, TLS is rustls).
-  packages=(gcc-aarch64-linux-gnu qemu-user-static dpkg-dev)
+  packages=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static dpkg-dev)
 fi
 
 rm_lists=0
