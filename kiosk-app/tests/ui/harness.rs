@@ -47,6 +47,39 @@ pub struct Kiosk {
     pub taps: Cell<usize>,
 }
 
+/// Runs the test `name` (its full path) alone in a child process: this
+/// test binary started again for that one test, with `env` set. Returns
+/// true in the parent, once it has asserted that the child ran the test
+/// and passed (its output printed); false in the child, which then runs
+/// the test's body. For tests that read process-wide figures (resident
+/// memory, child processes, the global tracing subscriber) that the other
+/// UI tests, running in parallel threads, would disturb.
+pub fn ran_alone_in_child(name: &str, env: &str, what: &str) -> bool {
+    if std::env::var_os(env).is_some() {
+        return false;
+    }
+    let exe = std::env::current_exe().expect("test binary");
+    let out = std::process::Command::new(exe)
+        .args([name, "--exact", "--nocapture", "--test-threads=1"])
+        .env(env, "1")
+        .output()
+        .unwrap_or_else(|e| panic!("start {what}'s own process: {e}"));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    println!("{stdout}");
+    eprintln!("{stderr}");
+    assert!(
+        out.status.success(),
+        "{what} failed ({}):\n{stdout}\n{stderr}",
+        out.status
+    );
+    assert!(
+        stdout.contains("1 passed"),
+        "{what}'s process did not run it:\n{stdout}"
+    );
+    true
+}
+
 /// The demo config with paths that exist only in the test's folder.
 pub fn test_config(dir: &Path) -> AppConfig {
     AppConfig {

@@ -9,7 +9,6 @@
 //! tracing subscriber sees every thread of the app (the printer and
 //! handwriting workers too).
 
-use std::process::Command;
 use std::time::Duration;
 
 #[path = "../../benches/common/soak_driver.rs"]
@@ -27,26 +26,7 @@ const WARM: usize = 300;
 
 #[test]
 fn a_thousand_random_touches_on_every_page() {
-    if std::env::var_os(CHILD).is_none() {
-        let exe = std::env::current_exe().expect("test binary");
-        let out = Command::new(exe)
-            .args([NAME, "--exact", "--nocapture", "--test-threads=1"])
-            .env(CHILD, "1")
-            .output()
-            .expect("start the soak's own process");
-        let stdout = String::from_utf8_lossy(&out.stdout);
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        println!("{stdout}");
-        eprintln!("{stderr}");
-        assert!(
-            out.status.success(),
-            "the soak failed ({}):\n{stdout}\n{stderr}",
-            out.status
-        );
-        assert!(
-            stdout.contains("1 passed"),
-            "the soak's process did not run the soak:\n{stdout}"
-        );
+    if crate::harness::ran_alone_in_child(NAME, CHILD, "the soak") {
         return;
     }
 

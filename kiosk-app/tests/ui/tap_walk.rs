@@ -111,26 +111,7 @@ fn every_tap_from_every_scene_lands_on_a_page_of_the_kiosk() {
     // again for this one test): "no tap started a program" counts the
     // process's children, and other UI tests in parallel threads start
     // theirs (the soak's process, kiosk-sync, Prometheus).
-    if std::env::var_os(CHILD).is_none() {
-        let exe = std::env::current_exe().expect("test binary");
-        let out = std::process::Command::new(exe)
-            .args([NAME, "--exact", "--nocapture", "--test-threads=1"])
-            .env(CHILD, "1")
-            .output()
-            .expect("start the tap walk's own process");
-        let stdout = String::from_utf8_lossy(&out.stdout);
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        println!("{stdout}");
-        eprintln!("{stderr}");
-        assert!(
-            out.status.success(),
-            "the tap walk failed ({}):\n{stdout}\n{stderr}",
-            out.status
-        );
-        assert!(
-            stdout.contains("1 passed"),
-            "the tap walk's process did not run it:\n{stdout}"
-        );
+    if crate::harness::ran_alone_in_child(NAME, CHILD, "the tap walk") {
         return;
     }
     let started = std::time::Instant::now();
