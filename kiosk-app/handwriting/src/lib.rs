@@ -95,15 +95,7 @@ impl Recognizer {
 
     /// As [`Recognizer::open`], with the library given by soname or path.
     pub fn open_with_library(library: &str, model: &Path) -> Result<Recognizer, HandwritingError> {
-        let api = ffi::Api::load(library).map_err(|detail| HandwritingError::LibraryMissing {
-            library: library.to_string(),
-            detail,
-        })?;
-        if !model.is_file() {
-            return Err(HandwritingError::ModelMissing {
-                path: model.to_path_buf(),
-            });
-        }
+        let api = load_library(library, model)?;
         let zinnia = ffi::ZinniaRecognizer::open(api, model).map_err(|detail| {
             HandwritingError::ModelUnreadable {
                 path: model.to_path_buf(),
@@ -292,9 +284,10 @@ pub fn check(model: &Path) -> Result<(), HandwritingError> {
     check_with_library(LIBRARY_NAME, model)
 }
 
-/// As [`check`], with the library given by soname or path.
-pub fn check_with_library(library: &str, model: &Path) -> Result<(), HandwritingError> {
-    ffi::Api::load(library).map_err(|detail| HandwritingError::LibraryMissing {
+/// The library loaded, once the model file is there: the first two steps
+/// of [`Recognizer::open`] and of [`check`].
+fn load_library(library: &str, model: &Path) -> Result<std::sync::Arc<ffi::Api>, HandwritingError> {
+    let api = ffi::Api::load(library).map_err(|detail| HandwritingError::LibraryMissing {
         library: library.to_string(),
         detail,
     })?;
@@ -303,6 +296,12 @@ pub fn check_with_library(library: &str, model: &Path) -> Result<(), Handwriting
             path: model.to_path_buf(),
         });
     }
+    Ok(api)
+}
+
+/// As [`check`], with the library given by soname or path.
+pub fn check_with_library(library: &str, model: &Path) -> Result<(), HandwritingError> {
+    load_library(library, model)?;
     let unreadable = |detail: String| HandwritingError::ModelUnreadable {
         path: model.to_path_buf(),
         detail,
