@@ -59,6 +59,7 @@ SUITE=(
 "frozen metadata on a clock behind|kiosk-sync|clock_floor||clock floor: build date and root signing time|ALL|"
 "TUF refusals (rollback, threshold, tampered, expired, outside delegation)|kiosk-tests|sync_e2e||publish, serve on 127.0.0.1, pull; old content stays|ALL|"
 "daemon: backoff, repository gone, bad configs|kiosk-sync|daemon||real daemon binary against 127.0.0.1|ALL|"
+"usage counts: power cut while counting (kill -9)|kiosk-app|lib|kill_9_while_counting|a child process counts and flushes without pause into one usage.db, killed at a random moment each trial; integrity_check ok, not set aside as damaged, no committed visit lost|SUITE:usage_power_cut|"
 "staff PIN lockout survives a restart|kiosk-app|ui|pin_lockout::|wrong PINs, lockout and failure count kept in the state dir and read back by a new gate; capped at one lockout; garbled file fails closed|ALL|"
 "resident UI: every tap from every scene|kiosk-app|ui|tap_walk::|first, middle and last button of each scene (scenes::ALL; every button with --walk-all), each tapped from the scene entered afresh: a known page, no error, no child process; sources hold no way to start a program, a browser or a file dialog|SUITE:tap_walk|"
 "hostile search input|kiosk-app|ui|hostile_input::|FTS syntax, SQL, 10,000 characters, emoji, control characters, invalid UTF-8 through the search page's key, 123-layer and candidate callbacks: results or nothing, no error line, no panic, query cap kept|SUITE:hostile_input|"
@@ -67,13 +68,14 @@ SUITE=(
 # Filters given to a whole test binary (libtest runs the tests matching any).
 declare -A BINFILTER=(
     [kiosk-app/ui]="tap_walk:: hostile_input:: pin_lockout::"
+    [kiosk-app/lib]="usage::tests::kill_9_while_counting"
 )
 
 printf 'building the test binaries...\n'
 if ! { cargo test -p kiosk-sync --test faults --test clock_floor --test daemon --test delta_power_cut --no-run \
         && cargo test -p kiosk-content --test delta --no-run \
         && cargo test -p kiosk-tests --test sync_e2e --no-run \
-        && cargo test -p kiosk-app --test ui --no-run; } >"$LOG/build.log" 2>&1; then
+        && cargo test -p kiosk-app --test ui --lib --no-run; } >"$LOG/build.log" 2>&1; then
     echo "build failed; see $LOG/build.log" >&2
     tail -20 "$LOG/build.log" >&2
     exit 1
@@ -105,7 +107,10 @@ for entry in "${SUITE[@]}"; do
     fi
     case "$trials" in
         POWER) trials=$(grep -Eo 'power-cut trials: [0-9]+ \(seed' "$out" | grep -Eo '[0-9]+' | tail -1)
-               trials=${trials:-0} ;;
+               trials=${trials:-0}
+               # How many the kill landed before the pull's end.
+               done_early=$(grep -Eo '\(?[0-9]+ finished before the kill' "$out" | grep -Eo '[0-9]+' | tail -1)
+               [ -n "$done_early" ] && trials="$trials ($((trials - done_early)) cut mid-pull)" ;;
         SUITE:*) key=${trials#SUITE:}
                trials=$(grep -Eo "faults-suite: $key trials [0-9]+" "$out" | grep -Eo '[0-9]+$' | tail -1)
                trials=${trials:-0} ;;

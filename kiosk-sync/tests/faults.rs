@@ -689,19 +689,35 @@ fn kill_9_at_random_points_of_download_and_apply_leaves_the_old_or_the_new_conte
             .spawn()
             .expect("start kiosk-sync pull")
     };
-    // How long a whole uninterrupted full install takes here: kills land
-    // anywhere in [0, 1.2 x that].
-    let started = Instant::now();
-    let mut child = run_pull(&tmp.path().join("calibrate"));
-    let st = child.wait().expect("wait");
-    assert!(st.success());
-    let span_ms = (started.elapsed().as_millis() as u64 * 12 / 10).max(20);
+    // How long an uninterrupted pull of each kind takes here (the fastest
+    // of three, so a slow first run on a cold cache does not widen the
+    // window): kills land anywhere in [0, that], so most trials are cut
+    // mid-pull and few finish before the kill.
+    let span_of = |change: bool| {
+        (0..3)
+            .map(|i| {
+                let data = tmp.path().join(format!("calibrate-{change}-{i}"));
+                if change {
+                    support::copy_dir(&base, &data);
+                }
+                let started = Instant::now();
+                let st = run_pull(&data).wait().expect("wait");
+                assert!(st.success(), "calibration pull failed");
+                let ms = started.elapsed().as_millis() as u64;
+                let _ = std::fs::remove_dir_all(&data);
+                ms
+            })
+            .min()
+            .unwrap_or(20)
+            .max(20)
+    };
+    let (span_full, span_change) = (span_of(false), span_of(true));
 
     let seed = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(1, |d| d.as_nanos() as u64);
     eprintln!(
-        "power-cut trials: {} (seed {seed}, kills within {span_ms} ms)",
+        "power-cut trials: {} (seed {seed}, kills within {span_full} ms of a full install, {span_change} ms of a change)",
         power_cut_trials()
     );
     let mut rng = Lcg(seed);
@@ -712,6 +728,7 @@ fn kill_9_at_random_points_of_download_and_apply_leaves_the_old_or_the_new_conte
         if change {
             support::copy_dir(&base, &data);
         }
+        let span_ms = if change { span_change } else { span_full };
         let mut child = run_pull(&data);
         std::thread::sleep(Duration::from_millis(rng.next() % span_ms));
         match child.try_wait().expect("try_wait") {
