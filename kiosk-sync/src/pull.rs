@@ -1115,13 +1115,19 @@ fn update_floor(state: &mut SyncState, published_at: Option<DateTime<Utc>>) {
     }
 }
 
-/// Keep the entry lists of the current and previous bundles, and drop
+/// Keep the shard lists of the current and previous bundles, and drop
 /// cached objects neither needs (the store itself keeps the previous
 /// generation for revert; the cache only saves downloads).
-#[derive(serde::Serialize, serde::Deserialize, Default)]
-struct RememberedBundle {
-    objects: BTreeMap<String, ObjectRef>,
-    shards: Vec<String>,
+///
+/// File format (`manifests/current.json`, `previous.json`):
+/// `{"shards": [sha256]}`. The shards are cached objects themselves and
+/// list every entry, so the entries are not written again (at 100,000
+/// documents that was ~12 MB of JSON written at every pull). Files of
+/// earlier versions also carry `"objects": {path: {"sha256", "length"}}`,
+/// still honoured when read.
+#[derive(serde::Serialize)]
+struct RememberedBundle<'a> {
+    shards: &'a [String],
 }
 
 fn remember_manifest(
@@ -1136,35 +1142,261 @@ fn remember_manifest(
     if cur.exists() {
         std::fs::rename(&cur, &prev).map_err(io_err(&prev))?;
     }
-    let now = RememberedBundle {
-        objects: entries.clone(),
-        shards: shards.to_vec(),
-    };
-    let body = serde_json::to_vec(&now).unwrap_or_default();
-    crate::tuf::write_atomic(&cur, &body)
-        .map_err(|(path, source)| SyncError::Io { path, source })?;
-    let mut keep: HashSet<String> = entries.values().map(|r| r.sha256.clone()).collect();
-    keep.extend(shards.iter().cloned());
-    if let Ok(b) = std::fs::read(&prev)
-        && let Ok(old) = serde_json::from_slice::<RememberedBundle>(&b)
-    {
-        keep.extend(old.objects.into_values().map(|r| r.sha256));
-        keep.extend(old.shards);
-    }
+    let now = RememberedBundle { shards };
+    crate::tuf::write_atomic_with(&cur, |w| {
+        serde_json::to_writer(w, &now).map_err(std::io::Error::other)
+    })
+    .map_err(|(path, source)| SyncError::Io { path, source })?;
+    let current: HashSet<&str> = entries.values().map(|r| r.sha256.as_str()).collect();
+    let mut keep = current.clone();
+    keep.extend(shards.iter().map(String::as_str));
+    // What only the previous bundle needs (a 1% change: about 1% of it).
+    let previous_only = remembered_hashes(&prev, &data.objects(), &keep);
     // Cached objects neither bundle needs, and partial downloads of
     // objects the current bundle does not need (a bundle replaced before
     // they finished).
-    let current: HashSet<String> = entries.values().map(|r| r.sha256.clone()).collect();
-    for (dir, wanted) in [(data.objects(), &keep), (data.partial(), &current)] {
+    let keep_cached = |name: &str| keep.contains(name) || previous_only.contains(name);
+    let keep_partial = |name: &str| current.contains(name);
+    for (dir, wanted) in [
+        (data.objects(), &keep_cached as &dyn Fn(&str) -> bool),
+        (data.partial(), &keep_partial),
+    ] {
         let Ok(rd) = std::fs::read_dir(&dir) else {
             continue;
         };
         for e in rd.flatten() {
             let name = e.file_name().to_string_lossy().into_owned();
-            if crate::manifest::is_sha256_hex(&name) && !wanted.contains(&name) {
+            if crate::manifest::is_sha256_hex(&name) && !wanted(&name) {
                 let _ = std::fs::remove_file(e.path());
             }
         }
     }
     Ok(())
+}
+
+/// The object and shard hashes a remembered bundle file lists that are not
+/// in `keep`, read as a stream: its shards, and the objects of those of its
+/// shards `keep` lacks (an unchanged shard lists nothing new), read from
+/// the cache in `objects`. A missing or unreadable file or shard gives
+/// fewer hashes: the objects only it named are fetched again if a revert
+/// ever needs them.
+fn remembered_hashes(path: &Path, objects: &Path, keep: &HashSet<&str>) -> HashSet<String> {
+    use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
+    use std::fmt;
+
+    struct File<'k, 'e> {
+        keep: &'k HashSet<&'k str>,
+        extra: &'e mut HashSet<String>,
+        /// Listed shards not in `keep`, to be opened.
+        shards: &'e mut Vec<String>,
+    }
+    struct Objects<'k, 'e>(File<'k, 'e>);
+    struct Shards<'k, 'e>(File<'k, 'e>);
+
+    impl File<'_, '_> {
+        fn note(&mut self, sha: String) -> bool {
+            if self.keep.contains(sha.as_str()) {
+                return false;
+            }
+            self.extra.insert(sha)
+        }
+        fn again(&mut self) -> File<'_, '_> {
+            File {
+                keep: self.keep,
+                extra: &mut *self.extra,
+                shards: &mut *self.shards,
+            }
+        }
+    }
+    impl<'de> Visitor<'de> for File<'_, '_> {
+        type Value = ();
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a remembered bundle")
+        }
+        fn visit_map<A: MapAccess<'de>>(mut self, mut m: A) -> Result<(), A::Error> {
+            while let Some(key) = m.next_key::<String>()? {
+                match key.as_str() {
+                    "objects" => m.next_value_seed(Objects(self.again()))?,
+                    "shards" => m.next_value_seed(Shards(self.again()))?,
+                    _ => {
+                        m.next_value::<IgnoredAny>()?;
+                    }
+                }
+            }
+            Ok(())
+        }
+    }
+    impl<'de> DeserializeSeed<'de> for File<'_, '_> {
+        type Value = ();
+        fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+            d.deserialize_map(self)
+        }
+    }
+    impl<'de> Visitor<'de> for Objects<'_, '_> {
+        type Value = ();
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a map of paths to objects")
+        }
+        fn visit_map<A: MapAccess<'de>>(mut self, mut m: A) -> Result<(), A::Error> {
+            while m.next_key::<IgnoredAny>()?.is_some() {
+                let r: ObjectRef = m.next_value()?;
+                self.0.note(r.sha256);
+            }
+            Ok(())
+        }
+    }
+    impl<'de> DeserializeSeed<'de> for Objects<'_, '_> {
+        type Value = ();
+        fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+            d.deserialize_map(self)
+        }
+    }
+    impl<'de> Visitor<'de> for Shards<'_, '_> {
+        type Value = ();
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a list of shard hashes")
+        }
+        fn visit_seq<A: SeqAccess<'de>>(mut self, mut s: A) -> Result<(), A::Error> {
+            while let Some(sha) = s.next_element::<String>()? {
+                if self.0.note(sha.clone()) {
+                    self.0.shards.push(sha);
+                }
+            }
+            Ok(())
+        }
+    }
+    impl<'de> DeserializeSeed<'de> for Shards<'_, '_> {
+        type Value = ();
+        fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+            d.deserialize_seq(self)
+        }
+    }
+
+    let mut extra = HashSet::new();
+    let mut shards = Vec::new();
+    let Ok(f) = std::fs::File::open(path) else {
+        return extra;
+    };
+    let mut de = serde_json::Deserializer::from_reader(std::io::BufReader::new(f));
+    let read = File {
+        keep,
+        extra: &mut extra,
+        shards: &mut shards,
+    }
+    .deserialize(&mut de);
+    if let Err(e) = read {
+        // Keep what was read: those objects stay cached.
+        warn!(
+            "{}: {e}; objects only it named may be removed",
+            path.display()
+        );
+    }
+    for sha in shards {
+        let file = objects.join(&sha);
+        let shard = std::fs::read(&file)
+            .ok()
+            .filter(|b| sha256_hex(b) == sha)
+            .and_then(|b| serde_json::from_slice::<Shard>(&b).ok());
+        let Some(shard) = shard else {
+            warn!(
+                "{}: previous bundle's shard unreadable; objects only it named may be removed",
+                file.display()
+            );
+            continue;
+        };
+        for (sha256, _) in shard.objects.into_values() {
+            if !keep.contains(sha256.as_str()) {
+                extra.insert(sha256);
+            }
+        }
+    }
+    extra
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sha(n: u32) -> String {
+        sha256_hex(format!("object {n}").as_bytes())
+    }
+
+    /// The cache keeps what the previous bundle needs and nothing else,
+    /// whether its remembered file is of this version (shards only,
+    /// expanded from the cached shard objects) or of an earlier one (every
+    /// entry written out).
+    #[test]
+    fn previous_bundle_hashes_from_shards_and_from_earlier_files() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let objects = dir.path().join("objects");
+        std::fs::create_dir_all(&objects).expect("mkdir");
+        // A previous bundle of two shards: one the current bundle shares
+        // (unchanged), one only it had.
+        let shard = |entries: &[(u32, u32)]| {
+            let s = Shard {
+                objects: entries
+                    .iter()
+                    .map(|&(p, o)| (format!("items/policy/p{p}.json"), (sha(o), 10)))
+                    .collect(),
+            };
+            let bytes = serde_json::to_vec(&s).expect("json");
+            let h = sha256_hex(&bytes);
+            std::fs::write(objects.join(&h), &bytes).expect("write");
+            h
+        };
+        let shared = shard(&[(1, 1), (2, 2)]);
+        let old_only = shard(&[(3, 3), (4, 40)]);
+        let current_shard = shard(&[(3, 3), (4, 41)]);
+        let keep_owned = [
+            shared.clone(),
+            current_shard.clone(),
+            sha(1),
+            sha(2),
+            sha(3),
+            sha(41),
+        ];
+        let keep: HashSet<&str> = keep_owned.iter().map(String::as_str).collect();
+
+        let new_format = dir.path().join("previous.json");
+        std::fs::write(
+            &new_format,
+            serde_json::to_vec(&serde_json::json!({ "shards": [shared, old_only] })).expect("json"),
+        )
+        .expect("write");
+        let got = remembered_hashes(&new_format, &objects, &keep);
+        let want: HashSet<String> = [old_only.clone(), sha(40)].into_iter().collect();
+        assert_eq!(got, want);
+
+        let legacy = dir.path().join("legacy.json");
+        std::fs::write(
+            &legacy,
+            serde_json::to_vec(&serde_json::json!({
+                "objects": {
+                    "items/policy/p1.json": { "sha256": sha(1), "length": 10 },
+                    "items/policy/p4.json": { "sha256": sha(40), "length": 10 },
+                },
+                "shards": [shared],
+            }))
+            .expect("json"),
+        )
+        .expect("write");
+        let got = remembered_hashes(&legacy, &objects, &keep);
+        assert_eq!(got, [sha(40)].into_iter().collect::<HashSet<String>>());
+
+        // Missing file, garbled file, a listed shard not in the cache: no
+        // panic, fewer hashes.
+        assert!(remembered_hashes(&dir.path().join("none.json"), &objects, &keep).is_empty());
+        std::fs::write(&legacy, b"{\"shards\": [1, 2").expect("write");
+        assert!(remembered_hashes(&legacy, &objects, &keep).is_empty());
+        let gone = sha(99);
+        std::fs::write(
+            &new_format,
+            serde_json::to_vec(&serde_json::json!({ "shards": [gone] })).expect("json"),
+        )
+        .expect("write");
+        assert_eq!(
+            remembered_hashes(&new_format, &objects, &keep),
+            [sha(99)].into_iter().collect::<HashSet<String>>()
+        );
+    }
 }

@@ -37,7 +37,7 @@ pub(super) fn build_store(
     // delta hand free pages back (`ContentWriter::compact`).
     conn.execute_batch(
         "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA page_size = 4096;
-         PRAGMA auto_vacuum = INCREMENTAL; PRAGMA cache_size = -16000;",
+         PRAGMA auto_vacuum = INCREMENTAL; PRAGMA cache_size = -4000;",
     )
     .map_err(sql)?;
     schema::migrate(&mut conn).map_err(sql)?;

@@ -251,7 +251,7 @@ impl ContentWriter {
         }
         let mut conn = Connection::open(&path).map_err(StoreError::sql(&path))?;
         conn.execute_batch(
-            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA cache_size = -16000;
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA cache_size = -4000;
              PRAGMA journal_size_limit = 4194304; PRAGMA temp_store = MEMORY;",
         )
         .map_err(StoreError::sql(&path))?;
