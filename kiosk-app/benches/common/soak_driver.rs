@@ -593,11 +593,18 @@ fn step(k: &mut Kiosk, rng: &mut Rng, out: &mut Outcome) -> Result<&'static str,
             return Ok("staff pin");
         }
         PageId::Staff => {
-            if rng.chance(40) {
+            // A step touches the screen: a button that is not there (收起
+            // 详细信息 with the details closed) gives way to 退出管理, and a
+            // panel without that is a stuck soak, not a silent spin.
+            let safe = rng.chance(40) && {
                 let label = *rng.pick(STAFF_SAFE);
-                k.scroll_to_and_tap(label);
-            } else {
-                k.scroll_to_and_tap("退出管理");
+                k.scroll_to_and_tap(label)
+            };
+            if !safe && !k.scroll_to_and_tap("退出管理") {
+                return Err(SoakError::Stuck {
+                    touch: k.touches,
+                    what: "the staff panel has no 退出管理 button to tap".into(),
+                });
             }
             return Ok("staff panel");
         }
