@@ -672,23 +672,7 @@ fn kill_9_at_random_points_of_download_and_apply_leaves_the_old_or_the_new_conte
         .generation()
         .bundle_version;
     let v2 = repo.publish(1);
-    let bin = env!("CARGO_BIN_EXE_kiosk-sync");
-    let run_pull = |data: &Path| {
-        Command::new(bin)
-            .arg("pull")
-            .arg("--repo-url")
-            .arg(server.url())
-            .arg("--data-dir")
-            .arg(data)
-            .arg("--root")
-            .arg(repo.root_json())
-            .env("KIOSK_SYNC_LOG", "warn")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start kiosk-sync pull")
-    };
+    let run_pull = |data: &Path| support::spawn_pull(&server.url(), data, &repo.root_json());
     // How long an uninterrupted pull of each kind takes here (the fastest
     // of three, so a slow first run on a cold cache does not widen the
     // window): kills land anywhere in [0, that], so most trials are cut

@@ -23,6 +23,25 @@ pub use shared::{Server, copy_dir, district_keys};
 
 pub const POLICY: &str = "policies/sfx-2017-021.md";
 
+/// `kiosk-sync pull` of `url` into `data` as a quiet child process, for the
+/// tests that kill it (warnings only, no output kept).
+pub fn spawn_pull(url: &str, data: &Path, root: &Path) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_kiosk-sync"))
+        .arg("pull")
+        .arg("--repo-url")
+        .arg(url)
+        .arg("--data-dir")
+        .arg(data)
+        .arg("--root")
+        .arg(root)
+        .env("KIOSK_SYNC_LOG", "warn")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start kiosk-sync pull")
+}
+
 /// The demo county, and variants with one policy changed; each compiled
 /// once per test process (compiling seals progress records, which is slow).
 pub fn bundle(variant: usize) -> &'static [BundleObject] {
