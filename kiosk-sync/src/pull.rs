@@ -1120,11 +1120,11 @@ fn update_floor(state: &mut SyncState, published_at: Option<DateTime<Utc>>) {
 /// generation for revert; the cache only saves downloads).
 ///
 /// File format (`manifests/current.json`, `previous.json`):
-/// `{"shards": [sha256]}`. The shards are cached objects themselves and
-/// list every entry, so the entries are not written again (at 100,000
-/// documents that was ~12 MB of JSON written at every pull). Files of
+/// `{"shards": [sha256]}` (~270 kB at 100,000 documents). The shards are
+/// cached objects themselves and list every entry, so the entries are not
+/// written again (that was ~12 MB of JSON written at every pull). Files of
 /// earlier versions also carry `"objects": {path: {"sha256", "length"}}`,
-/// still honoured when read.
+/// still honoured when read, as a stream.
 #[derive(serde::Serialize)]
 struct RememberedBundle<'a> {
     shards: &'a [String],
@@ -1142,20 +1142,18 @@ fn remember_manifest(
     if cur.exists() {
         std::fs::rename(&cur, &prev).map_err(io_err(&prev))?;
     }
-    let now = RememberedBundle { shards };
-    crate::tuf::write_atomic_with(&cur, |w| {
-        serde_json::to_writer(w, &now).map_err(std::io::Error::other)
-    })
-    .map_err(|(path, source)| SyncError::Io { path, source })?;
+    let body = serde_json::to_vec(&RememberedBundle { shards }).unwrap_or_default();
+    crate::tuf::write_atomic(&cur, &body)
+        .map_err(|(path, source)| SyncError::Io { path, source })?;
     let current: HashSet<&str> = entries.values().map(|r| r.sha256.as_str()).collect();
-    let mut keep = current.clone();
-    keep.extend(shards.iter().map(String::as_str));
+    let current_shards: HashSet<&str> = shards.iter().map(String::as_str).collect();
+    let keep = |name: &str| current.contains(name) || current_shards.contains(name);
     // What only the previous bundle needs (a 1% change: about 1% of it).
     let previous_only = remembered_hashes(&prev, &data.objects(), &keep);
     // Cached objects neither bundle needs, and partial downloads of
     // objects the current bundle does not need (a bundle replaced before
     // they finished).
-    let keep_cached = |name: &str| keep.contains(name) || previous_only.contains(name);
+    let keep_cached = |name: &str| keep(name) || previous_only.contains(name);
     let keep_partial = |name: &str| current.contains(name);
     for (dir, wanted) in [
         (data.objects(), &keep_cached as &dyn Fn(&str) -> bool),
@@ -1174,18 +1172,18 @@ fn remember_manifest(
     Ok(())
 }
 
-/// The object and shard hashes a remembered bundle file lists that are not
-/// in `keep`, read as a stream: its shards, and the objects of those of its
-/// shards `keep` lacks (an unchanged shard lists nothing new), read from
+/// The object and shard hashes a remembered bundle file lists that `keep`
+/// does not already keep, read as a stream: its shards, and the objects of those of its
+/// shards `keep` does not keep (an unchanged shard lists nothing new), read from
 /// the cache in `objects`. A missing or unreadable file or shard gives
 /// fewer hashes: the objects only it named are fetched again if a revert
 /// ever needs them.
-fn remembered_hashes(path: &Path, objects: &Path, keep: &HashSet<&str>) -> HashSet<String> {
+fn remembered_hashes(path: &Path, objects: &Path, keep: &dyn Fn(&str) -> bool) -> HashSet<String> {
     use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
     use std::fmt;
 
     struct File<'k, 'e> {
-        keep: &'k HashSet<&'k str>,
+        keep: &'k dyn Fn(&str) -> bool,
         extra: &'e mut HashSet<String>,
         /// Listed shards not in `keep`, to be opened.
         shards: &'e mut Vec<String>,
@@ -1195,10 +1193,7 @@ fn remembered_hashes(path: &Path, objects: &Path, keep: &HashSet<&str>) -> HashS
 
     impl File<'_, '_> {
         fn note(&mut self, sha: String) -> bool {
-            if self.keep.contains(sha.as_str()) {
-                return false;
-            }
-            self.extra.insert(sha)
+            !(self.keep)(&sha) && self.extra.insert(sha)
         }
         fn again(&mut self) -> File<'_, '_> {
             File {
@@ -1291,23 +1286,26 @@ fn remembered_hashes(path: &Path, objects: &Path, keep: &HashSet<&str>) -> HashS
             path.display()
         );
     }
+    let mut file = File {
+        keep,
+        extra: &mut extra,
+        shards: &mut Vec::new(),
+    };
     for sha in shards {
-        let file = objects.join(&sha);
-        let shard = std::fs::read(&file)
+        let path = objects.join(&sha);
+        let shard = std::fs::read(&path)
             .ok()
             .filter(|b| sha256_hex(b) == sha)
             .and_then(|b| serde_json::from_slice::<Shard>(&b).ok());
         let Some(shard) = shard else {
             warn!(
                 "{}: previous bundle's shard unreadable; objects only it named may be removed",
-                file.display()
+                path.display()
             );
             continue;
         };
         for (sha256, _) in shard.objects.into_values() {
-            if !keep.contains(sha256.as_str()) {
-                extra.insert(sha256);
-            }
+            file.note(sha256);
         }
     }
     extra
@@ -1355,7 +1353,8 @@ mod tests {
             sha(3),
             sha(41),
         ];
-        let keep: HashSet<&str> = keep_owned.iter().map(String::as_str).collect();
+        let keep_set: HashSet<&str> = keep_owned.iter().map(String::as_str).collect();
+        let keep = |name: &str| keep_set.contains(name);
 
         let new_format = dir.path().join("previous.json");
         std::fs::write(

@@ -251,16 +251,6 @@ pub fn io_advice(e: &std::io::Error) -> String {
 /// directory, fsync, rename: a power cut leaves the old or the new file.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), (PathBuf, std::io::Error)> {
     use std::io::Write;
-    write_atomic_with(path, |w| w.write_all(bytes))
-}
-
-/// [`write_atomic`] of what `write` writes, through a buffer: for files
-/// too large to build in memory first.
-pub fn write_atomic_with(
-    path: &Path,
-    write: impl FnOnce(&mut std::io::BufWriter<&std::fs::File>) -> std::io::Result<()>,
-) -> Result<(), (PathBuf, std::io::Error)> {
-    use std::io::Write;
     let dir = path.parent().unwrap_or(Path::new("."));
     let name = path
         .file_name()
@@ -268,11 +258,8 @@ pub fn write_atomic_with(
         .unwrap_or_default();
     let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
     let res = (|| {
-        let f = std::fs::File::create(&tmp)?;
-        let mut w = std::io::BufWriter::with_capacity(64 * 1024, &f);
-        write(&mut w)?;
-        w.flush()?;
-        drop(w);
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
         f.sync_all()?;
         std::fs::rename(&tmp, path)?;
         if let Ok(d) = std::fs::File::open(dir) {
