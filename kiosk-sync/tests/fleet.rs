@@ -165,7 +165,14 @@ fn reports_under(dir: &Path) -> Vec<PathBuf> {
             .flatten()
             .flatten()
         {
-            out.push(f.path());
+            // Only finished reports: the kiosk writes `.<name>.<pid>.tmp`
+            // first and renames it, so a poll can see the temporary file.
+            let p = f.path();
+            let name = f.file_name();
+            let name = name.to_string_lossy();
+            if !name.starts_with('.') && name.ends_with(".json") {
+                out.push(p);
+            }
         }
     }
     out
