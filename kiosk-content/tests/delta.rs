@@ -222,6 +222,12 @@ fn changed_demo(base: &ContentSet) -> ContentSet {
             Item::Guide(g) => {
                 g.fee = format!("{}（已更新）", g.fee);
             }
+            // A policy whose date changed: it leaves its rowid for a new
+            // place among its kind, text and all.
+            Item::Policy(p) if p.meta.id == "sfx-2018-012" => {
+                p.meta.published = Some(date("2025-03-01"));
+                p.body.push_str("\n\n本办法自2025年3月1日起重新施行。\n");
+            }
             // A policy withdrawn from proactive disclosure: its changed
             // object is kept, its row and index entries go.
             Item::Policy(p) if p.meta.id == "sfx-2017-021" => {

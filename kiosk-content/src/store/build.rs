@@ -41,6 +41,7 @@ pub(super) fn build_store(
     )
     .map_err(sql)?;
     schema::migrate(&mut conn).map_err(sql)?;
+    conn.execute_batch(schema::FRESH_STORE).map_err(sql)?;
     let tx = conn.transaction().map_err(sql)?;
     let mut vocab: HashMap<String, i64> = HashMap::new();
     let mut keys: Vec<((ItemKind, String, String), usize)> = Vec::new();

@@ -1039,24 +1039,80 @@ fn renumber(conn: &Connection, kind: ItemKind, extra: usize) -> Result<(), Store
     Ok(())
 }
 
-/// The rowid a removed or changed item had, its sort key, and (for a
-/// changed item whose row is still in place) the rows it gave.
+/// The rowid a removed item had and its sort key: an item of the same id
+/// and key added under another path takes the rowid again.
 struct Freed {
     rowid: i64,
     key: (ItemKind, String, String),
-    kept: Option<ItemRows>,
 }
 
-/// An item waiting for its rowid: its sort key, the item, its rows.
-type Pending = ((ItemKind, String, String), Box<Item>, ItemRows);
+/// An item waiting for its rowid: its sort key and the item (its rows
+/// are made when it is inserted, so waiting items hold no search text).
+type Pending = ((ItemKind, String, String), Box<Item>);
 
 /// Reads an object's bytes by path (`None`: the bundle does not hold it).
 type ReadObject<'a> = dyn FnMut(&str) -> Result<Option<Vec<u8>>, StoreError> + 'a;
 
+/// What `apply_changes` keeps while it goes: the search-term and
+/// vocabulary counts and the item tally.
+struct Tally {
+    vocab: HashMap<String, i64>,
+    terms: TermDocs,
+    added: u64,
+    removed: u64,
+}
+
+impl Tally {
+    fn count(&mut self, conn: &Connection, rows: &ItemRows, add: bool) -> Result<(), StoreError> {
+        self.terms.note(conn, rows, add)?;
+        let sign = if add { 1 } else { -1 };
+        for (t, w) in &rows.vocab {
+            *self.vocab.entry(t.clone()).or_default() += sign * w;
+        }
+        if add {
+            self.added += 1;
+        } else {
+            self.removed += 1;
+        }
+        Ok(())
+    }
+
+    /// The stored item with this id, counted out: its rowid, sort key and
+    /// rows (its rows stay in place; the caller updates or removes them).
+    fn take_stored(
+        &mut self,
+        conn: &Connection,
+        id: &str,
+    ) -> Result<Option<(i64, (ItemKind, String, String), ItemRows)>, StoreError> {
+        let rowid: Option<i64> = conn
+            .prepare_cached("SELECT rowid FROM items WHERE id = ?1")
+            .and_then(|mut s| s.query_row([id], |r| r.get(0)).optional())
+            .map_err(sql)?;
+        let Some(rowid) = rowid else {
+            return Ok(None);
+        };
+        let (item, rows) = read_item(conn, rowid)?;
+        self.count(conn, &rows, false)?;
+        Ok(Some((rowid, order_key(&item), rows)))
+    }
+
+    fn insert(&mut self, conn: &Connection, rowid: i64, item: &Item) -> Result<(), StoreError> {
+        let rows = item_rows(item)?;
+        insert_item(conn, rowid, item, &rows)?;
+        self.count(conn, &rows, true)
+    }
+}
+
 /// Applies `changes` in the open transaction on `conn`: removals first,
-/// then additions, each object read (`read`) only when it is added or
-/// changed. With `undo`, records the previous version of every changed
-/// object (the table is replaced). Returns the number of items afterwards.
+/// then additions and changes, each object read (`read`) only when it is
+/// added or changed. With `undo`, records the previous version of every
+/// changed object (the table is replaced). Returns the number of items
+/// afterwards.
+///
+/// Memory stays small whatever the change: a changed item is read,
+/// compared with its stored version and written before the next one is
+/// read. Only items that need a new place (new ones, or a changed date)
+/// wait, without their search text, until every removal is done.
 pub(super) fn apply_changes(
     conn: &Connection,
     changes: &[Change],
@@ -1067,14 +1123,15 @@ pub(super) fn apply_changes(
     if undo {
         conn.execute("DELETE FROM undo", []).map_err(sql)?;
     }
-    let mut vocab: HashMap<String, i64> = HashMap::new();
-    let mut terms = TermDocs::start(conn)?;
-    // Rowids of removed or changed items: reused when kind, date and id
-    // stay. A changed item's row and index entries stay in place until its
-    // new version is read (`Some` rows): updated in place if it keeps its
-    // rowid, else removed before anything is inserted.
+    let mut tally = Tally {
+        vocab: HashMap::new(),
+        terms: TermDocs::start(conn)?,
+        added: 0,
+        removed: 0,
+    };
+    // Rowids of removed items: reused when an item of the same id, kind
+    // and date comes under another path.
     let mut freed: HashMap<String, Freed> = HashMap::new();
-    let mut removed = 0u64;
     for c in changes {
         let Some(old) = &c.old else {
             if undo {
@@ -1100,37 +1157,16 @@ pub(super) fn apply_changes(
             ));
         }
         if is_item_path(&c.path) {
-            let Some(id) = item_id_of(&c.path) else {
-                continue;
-            };
-            let rowid: Option<i64> = conn
-                .query_row("SELECT rowid FROM items WHERE id = ?1", [id], |r| r.get(0))
-                .optional()
-                .map_err(sql)?;
-            if let Some(rowid) = rowid {
-                let (item, rows) = read_item(conn, rowid)?;
-                terms.note(conn, &rows, false)?;
-                for (t, w) in &rows.vocab {
-                    *vocab.entry(t.clone()).or_default() -= w;
-                }
-                let kept = if c.new.is_some() {
-                    Some(rows)
-                } else {
-                    delete_rows(conn, rowid, &rows)?;
-                    None
-                };
-                freed.insert(
-                    id.to_string(),
-                    Freed {
-                        rowid,
-                        key: order_key(&item),
-                        kept,
-                    },
-                );
-                removed += 1;
+            // A changed item is replaced when its new version is read.
+            if c.new.is_none()
+                && let Some(id) = item_id_of(&c.path)
+                && let Some((rowid, key, rows)) = tally.take_stored(conn, id)?
+            {
+                delete_rows(conn, rowid, &rows)?;
+                freed.insert(id.to_string(), Freed { rowid, key });
             }
         } else {
-            delete_other(conn, &c.path, &mut vocab)?;
+            delete_other(conn, &c.path, &mut tally.vocab)?;
         }
         if c.new.is_none() {
             conn.execute("DELETE FROM objects WHERE path = ?1", [&c.path])
@@ -1138,8 +1174,8 @@ pub(super) fn apply_changes(
         }
     }
 
-    // Additions: other objects at once, items gathered to place them.
-    let mut placed: Vec<(i64, Box<Item>, ItemRows, Option<ItemRows>)> = Vec::new();
+    // Additions and changes: other objects at once; items in place when
+    // they keep their rowid, else gathered to place them.
     let mut to_place: Vec<Pending> = Vec::new();
     for c in changes {
         let Some(new) = &c.new else { continue };
@@ -1148,46 +1184,47 @@ pub(super) fn apply_changes(
             params![c.path, new],
         )
         .map_err(sql)?;
-        let Some(bytes) = read(&c.path)? else {
-            continue;
+        let parsed = match read(&c.path)? {
+            Some(bytes) => Some(parse_object(&c.path, bytes)?),
+            None => None,
         };
-        match parse_object(&c.path, bytes)? {
-            Parsed::Item(Some(item)) => {
-                let rows = item_rows(&item)?;
+        let stored = match (is_item_path(&c.path), &c.old, item_id_of(&c.path)) {
+            (true, Some(_), Some(id)) => tally.take_stored(conn, id)?,
+            _ => None,
+        };
+        match parsed {
+            Some(Parsed::Item(Some(item))) => {
                 let key = order_key(&item);
+                match stored {
+                    Some((rowid, old_key, old_rows)) if old_key == key => {
+                        let rows = item_rows(&item)?;
+                        update_item(conn, rowid, &item, &rows, &old_rows)?;
+                        tally.count(conn, &rows, true)?;
+                        continue;
+                    }
+                    Some((rowid, _, old_rows)) => delete_rows(conn, rowid, &old_rows)?,
+                    None => {}
+                }
                 // Taken out of `freed`: a second object with the same id
                 // is inserted and refused as a duplicate.
-                match freed.remove(&rows.id) {
-                    Some(f) if f.key == key => placed.push((f.rowid, item, rows, f.kept)),
+                let id = item.meta().id.clone();
+                match freed.remove(&id) {
+                    Some(f) if f.key == key => tally.insert(conn, f.rowid, &item)?,
                     Some(f) => {
-                        freed.insert(rows.id.clone(), f);
-                        to_place.push((key, item, rows));
+                        freed.insert(id, f);
+                        to_place.push((key, item));
                     }
-                    None => to_place.push((key, item, rows)),
+                    None => to_place.push((key, item)),
                 }
             }
-            Parsed::Item(None) => {}
-            other => insert_other(conn, &c.path, other, &mut vocab)?,
+            // No longer shown (or not shown before a revert): removed.
+            Some(Parsed::Item(None)) | None => {
+                if let Some((rowid, _, old_rows)) = stored {
+                    delete_rows(conn, rowid, &old_rows)?;
+                }
+            }
+            Some(other) => insert_other(conn, &c.path, other, &mut tally.vocab)?,
         }
-    }
-    // Changed items that did not keep their rowid (or are no longer
-    // shown): removed before any insert.
-    for f in freed.values() {
-        if let Some(rows) = &f.kept {
-            delete_rows(conn, f.rowid, rows)?;
-        }
-    }
-    let mut added = 0u64;
-    for (rowid, item, rows, kept) in placed {
-        match &kept {
-            Some(old) => update_item(conn, rowid, &item, &rows, old)?,
-            None => insert_item(conn, rowid, &item, &rows)?,
-        }
-        terms.note(conn, &rows, true)?;
-        for (t, w) in &rows.vocab {
-            *vocab.entry(t.clone()).or_default() += w;
-        }
-        added += 1;
     }
     // New places: find each one's gap, spread the ones sharing a gap.
     to_place.sort_by(|a, b| a.0.cmp(&b.0));
@@ -1215,25 +1252,20 @@ pub(super) fn apply_changes(
             renumber(conn, kind, m as usize)?;
             continue;
         }
-        for (n, (_, item, rows)) in to_place[i..j].iter().enumerate() {
-            let rowid = pred + step * (n as i64 + 1);
-            insert_item(conn, rowid, item, rows)?;
-            terms.note(conn, rows, true)?;
-            for (t, w) in &rows.vocab {
-                *vocab.entry(t.clone()).or_default() += w;
-            }
-            added += 1;
+        for (n, (_, item)) in to_place[i..j].iter().enumerate() {
+            tally.insert(conn, pred + step * (n as i64 + 1), item)?;
         }
         i = j;
     }
+    let (added, removed) = (tally.added, tally.removed);
     let items_after = items_before + added - removed.min(items_before + added);
     let (min_before, min_after) = (min_weight(items_before), min_weight(items_after));
-    update_vocab(conn, &vocab, min_after)?;
+    update_vocab(conn, &tally.vocab, min_after)?;
     if min_before != min_after {
         rebuild_vocab(conn, min_after)?;
     }
     update_kind_ranges(conn)?;
-    terms.finish(conn)?;
+    tally.terms.finish(conn)?;
     let has_bundle: bool = conn
         .query_row("SELECT count(*) FROM meta WHERE key = 'bundle'", [], |r| {
             r.get::<_, i64>(0)

@@ -93,6 +93,22 @@ pub const MIGRATIONS: &[&str] = &[
     "#,
 ];
 
+/// Run by a first install right after [`migrate`], on its new, empty
+/// file: the full-text indexes without their per-row token counts
+/// (`columnsize=0`). Nothing reads those counts (search ranks by its own
+/// scores, never FTS5's `bm25`), and each changed document rewrote a page
+/// of them per index: on a 1% change at 100,000 documents, 328 of the
+/// 3,658 pages written. Stores made before keep the counts until their
+/// next first install; both layouts answer every query alike.
+pub const FRESH_STORE: &str = r#"
+    DROP TABLE title_ft;
+    DROP TABLE body_ft;
+    DROP TABLE pinyin_ft;
+    CREATE VIRTUAL TABLE title_ft USING fts5(uni, bi, content='', columnsize=0, tokenize='unicode61 remove_diacritics 0');
+    CREATE VIRTUAL TABLE body_ft USING fts5(bi, content='', detail='none', columnsize=0, tokenize='unicode61 remove_diacritics 0');
+    CREATE VIRTUAL TABLE pinyin_ft USING fts5(full, initials, content='', prefix='1 2 3', columnsize=0, tokenize='unicode61 remove_diacritics 0');
+"#;
+
 /// The schema version this code reads and writes.
 pub fn current_version() -> i64 {
     MIGRATIONS.len() as i64
