@@ -9,7 +9,7 @@
 //! a time (a delta on the live store, or a first install written under a
 //! temporary name). Nothing is applied unless every step succeeded.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -375,6 +375,8 @@ struct Session<'a> {
     fetcher: &'a Fetcher,
     base: String,
     fetched: usize,
+    /// From a folder: the greatest path read so far (reads counted once).
+    furthest_read: Option<String>,
     /// Shard objects of the manifests read, kept in the cache.
     shards: Vec<String>,
 }
@@ -385,7 +387,10 @@ impl Session<'_> {
     }
 
     /// A verified object: from the cache, else downloaded (resuming a
-    /// partial download), checked, then moved into the cache.
+    /// partial download), checked, then moved into the cache. From a
+    /// folder (a USB stick, a repository on disk) it is read and checked
+    /// at every use and never copied into the cache: the store holds what
+    /// is applied, and a copy would double the card's writes and space.
     fn object(&mut self, path: &str, r: &ObjectRef) -> Result<Vec<u8>, SyncError> {
         let cached = self.data.objects().join(&r.sha256);
         if let Ok(bytes) = std::fs::read(&cached) {
@@ -417,31 +422,21 @@ impl Session<'_> {
                 drop(part);
                 std::fs::read(&ppath).map_err(io_err(&ppath))?
             }
-            Fetcher::Dir(t) => t.get(&url, r.length)?,
+            Fetcher::Dir(t) => {
+                let bytes = t.get(&url, r.length)?;
+                // A first install reads items twice (in path order, then
+                // in date order): count each path once, at its first read.
+                if self.furthest_read.as_deref().is_none_or(|f| path > f) {
+                    self.fetched += 1;
+                    self.furthest_read = Some(path.to_string());
+                }
+                check_object(path, r, &bytes)?;
+                return Ok(bytes);
+            }
         };
         self.fetched += 1;
-        let check = |bytes: &[u8]| -> Result<(), SyncError> {
-            if bytes.len() as u64 != r.length {
-                return Err(SyncError::Object {
-                    path: path.to_string(),
-                    sha256: r.sha256.clone(),
-                    detail: format!("{} bytes received, {} signed", bytes.len(), r.length),
-                });
-            }
-            let got = sha256_hex(bytes);
-            if got != r.sha256 {
-                return Err(SyncError::Object {
-                    path: path.to_string(),
-                    sha256: r.sha256.clone(),
-                    detail: format!(
-                        "content hashes to {got}; changed on the server or corrupted in transit"
-                    ),
-                });
-            }
-            Ok(())
-        };
         let ppath = self.data.partial().join(&r.sha256);
-        if let Err(e) = check(&bytes) {
+        if let Err(e) = check_object(path, r, &bytes) {
             let _ = std::fs::remove_file(&ppath);
             return Err(e);
         }
@@ -509,6 +504,26 @@ impl Session<'_> {
         write_cached(&cached, &bytes)?;
         Ok(bytes)
     }
+}
+
+/// An object is exactly what the manifest signed: its length and sha256.
+fn check_object(path: &str, r: &ObjectRef, bytes: &[u8]) -> Result<(), SyncError> {
+    if bytes.len() as u64 != r.length {
+        return Err(SyncError::Object {
+            path: path.to_string(),
+            sha256: r.sha256.clone(),
+            detail: format!("{} bytes received, {} signed", bytes.len(), r.length),
+        });
+    }
+    let got = sha256_hex(bytes);
+    if got != r.sha256 {
+        return Err(SyncError::Object {
+            path: path.to_string(),
+            sha256: r.sha256.clone(),
+            detail: format!("content hashes to {got}; changed on the server or corrupted in transit"),
+        });
+    }
+    Ok(())
 }
 
 /// Puts a verified object into the cache under its hash: written under a
@@ -902,15 +917,25 @@ fn pull_verified(
         fetcher,
         base,
         fetched: 0,
+        furthest_read: None,
         shards: Vec::new(),
     };
     let (manifest, mut entries) = session.manifest_entries(&mut updater, BUNDLE_MANIFEST_TARGET)?;
     let published_at = parse_time(&manifest.published_at, "bundle manifest published_at").ok();
-    // Item ids taken so far: the district's first, then hall by hall.
-    let mut taken: BTreeMap<String, String> = entries
-        .keys()
-        .filter_map(|p| item_id_of(p).map(|id| (id.to_string(), p.clone())))
-        .collect();
+    // Where item ids are taken so far: the folders of the district's
+    // items, then hall by hall. An id is looked up in each (a handful of
+    // folders), so no map of every id is held beside the entries.
+    let mut id_folders: BTreeSet<String> = BTreeSet::new();
+    if !manifest.halls.is_empty() {
+        for p in entries.keys() {
+            if let Some(id) = item_id_of(p) {
+                let folder = &p[..p.len() - id.len() - ".json".len()];
+                if !id_folders.contains(folder) {
+                    id_folders.insert(folder.to_string());
+                }
+            }
+        }
+    }
     let mut set_aside = Vec::new();
 
     for hall in &manifest.halls {
@@ -958,19 +983,22 @@ fn pull_verified(
             // A hall must never be able to stop the district's content: an
             // item id the district (or an earlier hall) already uses is set
             // aside, with the reason in the status.
-            if let Some(id) = item_id_of(&path) {
-                if let Some(owner) = taken.get(id) {
-                    let note = format!(
-                        "hall {hall}'s item \"{id}\" ({path}) was set aside: {owner} already has that id and is shown instead; ask hall {hall} to give its item another id and publish again"
-                    );
-                    warn!("{note}");
-                    set_aside.push(note);
-                    continue;
-                }
-                taken.insert(id.to_string(), path.clone());
+            if let Some(id) = item_id_of(&path)
+                && let Some(owner) = id_folders
+                    .iter()
+                    .map(|f| format!("{f}{id}.json"))
+                    .find(|p| entries.contains_key(p))
+            {
+                let note = format!(
+                    "hall {hall}'s item \"{id}\" ({path}) was set aside: {owner} already has that id and is shown instead; ask hall {hall} to give its item another id and publish again"
+                );
+                warn!("{note}");
+                set_aside.push(note);
+                continue;
             }
             entries.insert(path, r);
         }
+        id_folders.insert(format!("{prefix}notices/"));
     }
     state.set_aside = set_aside;
 
@@ -1004,11 +1032,14 @@ fn pull_verified(
     }
 
     let plan = applier.plan(&entries)?;
-    check_disk_space(data, &entries, &plan)?;
-    // A delta's objects are fetched and checked before the store is
+    let downloads = matches!(fetcher, Fetcher::Http(_));
+    check_disk_space(data, &entries, &plan, downloads)?;
+    // A delta's objects are downloaded and checked before the store is
     // touched. A first install reads (and fetches) each object while it
     // writes the new store file, which nobody sees until it is complete.
-    if !plan.first_install {
+    // From a folder nothing is downloaded: each object is read and
+    // checked as it is applied, and a bad one rolls the whole update back.
+    if downloads && !plan.first_install {
         for path in &plan.read {
             if let Some(r) = entries.get(path) {
                 session.object(path, r)?;
@@ -1076,19 +1107,23 @@ pub fn item_id_of(path: &str) -> Option<&str> {
 }
 
 /// Refuse, before anything is downloaded or written, an update the disk
-/// cannot hold: the objects to read that are not cached yet, plus what
-/// the store needs ([`store_estimate`]), plus a reserve for the sync state.
+/// cannot hold: the objects to download that are not cached yet (none
+/// from a folder), plus what the store needs ([`store_estimate`]), plus a
+/// reserve for the sync state.
 fn check_disk_space(
     data: &DataDir,
     entries: &BTreeMap<String, ObjectRef>,
     plan: &ApplyPlan,
+    downloads: bool,
 ) -> Result<(), SyncError> {
     let Some(free) = free_bytes(&data.root) else {
         return Ok(());
     };
     let mut missing = 0u64;
     let mut seen = HashSet::new();
-    for r in plan.read.iter().filter_map(|p| entries.get(p)) {
+    // Objects read from a folder are not copied into the cache.
+    let to_cache = if downloads { &plan.read[..] } else { &[] };
+    for r in to_cache.iter().filter_map(|p| entries.get(p)) {
         if seen.insert(&r.sha256) && !data.objects().join(&r.sha256).exists() {
             let partial = std::fs::metadata(data.partial().join(&r.sha256)).map_or(0, |m| m.len());
             missing += r.length.saturating_sub(partial);

@@ -285,7 +285,33 @@ fn main() {
         ] {
             fx.publish(&objects);
             drop(objects);
+            if n == large
+                && what != "first install"
+                && let Ok(keep) = std::env::var("KIOSK_BENCH_KEEP")
+            {
+                keep_for_reruns(&fx, std::path::Path::new(&keep));
+            }
             apply_in_child(&fx, n, &what);
         }
     }
+}
+
+/// With `KIOSK_BENCH_KEEP=DIR`: copies the large run's kiosk data folder
+/// (first install applied), the repository (the 1% change published) and
+/// the trusted root into DIR, so the change can be applied again by hand:
+/// `cp -a DIR/data D && target/release/deps/sync-* --child-pull D DIR/repo
+/// DIR/root.json`.
+fn keep_for_reruns(fx: &SyncFixture, keep: &std::path::Path) {
+    std::fs::create_dir_all(keep).expect("keep folder");
+    for (from, to) in [(&fx.data, "data"), (&fx.repo, "repo")] {
+        let status = Command::new("cp")
+            .arg("-a")
+            .arg(from)
+            .arg(keep.join(to))
+            .status()
+            .expect("cp");
+        assert!(status.success(), "cp -a {}", from.display());
+    }
+    std::fs::copy(&fx.root_json, keep.join("root.json")).expect("root.json");
+    println!("kept for reruns in {}", keep.display());
 }
