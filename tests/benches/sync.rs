@@ -3,7 +3,8 @@
 //! for 10,000 and 100,000 documents a first install and a 1% change pulled
 //! from a repository directory by a child process (a fresh process, as
 //! kiosk-sync is): time, the child's peak RSS (`VmHWM`) and bytes it wrote
-//! (`/proc/self/io` `write_bytes`: object cache, store and state).
+//! (`/proc/self/io`: `wchar`, bytes passed to write calls, and
+//! `write_bytes`, page-cache pages dirtied: object cache, store and state).
 //!
 //! `cargo bench -p kiosk-tests --bench sync` (add `-- --docs 10000
 //! --large-docs 100000`; `--large-docs 0` skips the big apply).
@@ -61,10 +62,13 @@ struct ChildReport {
     secs: f64,
     hwm_kib: u64,
     write_bytes: u64,
+    wchar: u64,
 }
 
-/// `VmHWM` (kB) from /proc/self/status and `write_bytes` from /proc/self/io.
-fn self_usage() -> (u64, u64) {
+/// `VmHWM` (kB) from /proc/self/status, and `write_bytes` (page cache
+/// pages dirtied, counted in 4 kB pages) and `wchar` (bytes passed to
+/// write calls) from /proc/self/io.
+fn self_usage() -> (u64, u64, u64) {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     let hwm = status
         .lines()
@@ -72,12 +76,13 @@ fn self_usage() -> (u64, u64) {
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
         .unwrap_or(0);
     let io = std::fs::read_to_string("/proc/self/io").unwrap_or_default();
-    let written = io
-        .lines()
-        .find_map(|l| l.strip_prefix("write_bytes:"))
-        .and_then(|v| v.trim().parse().ok())
-        .unwrap_or(0);
-    (hwm, written)
+    let field = |name: &str| {
+        io.lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or(0)
+    };
+    (hwm, field("write_bytes:"), field("wchar:"))
 }
 
 /// The child: one pull from a repository directory into DATA with the real
@@ -98,8 +103,8 @@ fn child_main(argv: &[String]) {
     .expect("child pull");
     assert!(matches!(out.result, PullResult::Applied { .. }));
     let secs = t.elapsed().as_secs_f64();
-    let (hwm, written) = self_usage();
-    println!("CHILD {secs} {hwm} {written}");
+    let (hwm, written, wchar) = self_usage();
+    println!("CHILD {secs} {hwm} {written} {wchar}");
 }
 
 fn child_pull(fx: &SyncFixture) -> ChildReport {
@@ -126,6 +131,7 @@ fn child_pull(fx: &SyncFixture) -> ChildReport {
         secs: f[0].parse().unwrap_or(0.0),
         hwm_kib: f[1].parse().unwrap_or(0),
         write_bytes: f[2].parse().unwrap_or(0),
+        wchar: f.get(3).and_then(|v| v.parse().ok()).unwrap_or(0),
     }
 }
 
@@ -148,9 +154,11 @@ fn apply_in_child(fx: &SyncFixture, docs: usize, what: &str) {
     let r = child_pull(fx);
     let store = store_bytes(&fx.data);
     println!(
-        "apply {docs} docs, {what}: {:.2} s, peak RSS {:.1} MiB, {:.1} MiB written ({:.2}% of the store), store {:.1} MiB",
+        "apply {docs} docs, {what}: {:.2} s, peak RSS {:.1} MiB, written {:.1} MiB by write calls ({:.2}% of the store), {:.1} MiB of pages dirtied ({:.2}%), store {:.1} MiB",
         r.secs,
         r.hwm_kib as f64 / 1024.0,
+        mib(r.wchar),
+        100.0 * r.wchar as f64 / store.max(1) as f64,
         mib(r.write_bytes),
         100.0 * r.write_bytes as f64 / store.max(1) as f64,
         mib(store)

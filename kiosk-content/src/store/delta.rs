@@ -958,12 +958,38 @@ pub(super) fn undo_changes(conn: &Connection) -> Result<Vec<Change>, StoreError>
 /// An object's bytes as the undo table keeps them (`None`: an item that
 /// is not shown).
 pub(super) fn undo_bytes(conn: &Connection, path: &str) -> Result<Option<Vec<u8>>, StoreError> {
-    conn.query_row("SELECT bytes FROM undo WHERE path = ?1", [path], |r| {
-        r.get(0)
-    })
-    .optional()
-    .map(Option::flatten)
-    .map_err(sql)
+    let row: Option<(Option<Vec<u8>>, bool)> = conn
+        .prepare_cached("SELECT bytes, deflated FROM undo WHERE path = ?1")
+        .and_then(|mut s| {
+            s.query_row([path], |r| Ok((r.get(0)?, r.get(1)?)))
+                .optional()
+        })
+        .map_err(sql)?;
+    match row {
+        Some((Some(bytes), true)) => inflate(&bytes).map(Some).map_err(|e| StoreError::Corrupt {
+            id: format!("undo row {path}"),
+            message: format!("cannot inflate: {e}"),
+        }),
+        Some((bytes, _)) => Ok(bytes),
+        None => Ok(None),
+    }
+}
+
+/// Raw deflate (level 6): undo rows are written once per update and
+/// read only by a revert.
+fn deflate(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut e = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
+    // Writing into a Vec cannot fail.
+    let _ = e.write_all(bytes);
+    e.finish().unwrap_or_default()
+}
+
+fn inflate(bytes: &[u8]) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut out = Vec::new();
+    flate2::read::DeflateDecoder::new(bytes).read_to_end(&mut out)?;
+    Ok(out)
 }
 
 /// Where an item's key would go within its kind: the rowids of the rows
@@ -1144,11 +1170,11 @@ pub(super) fn apply_changes(
             continue;
         };
         if undo {
-            let bytes = object_bytes(conn, &c.path)?;
-            conn.execute(
-                "INSERT INTO undo(path, sha256, bytes) VALUES (?1, ?2, ?3)",
-                params![c.path, old, bytes],
+            let bytes = object_bytes(conn, &c.path)?.map(|b| deflate(&b));
+            conn.prepare_cached(
+                "INSERT INTO undo(path, sha256, bytes, deflated) VALUES (?1, ?2, ?3, 1)",
             )
+            .and_then(|mut s| s.execute(params![c.path, old, bytes]))
             .map_err(sql)?;
         }
         if c.path == "bundle.json" && c.new.is_none() {
@@ -1289,4 +1315,52 @@ pub(super) fn stored_objects(conn: &Connection) -> Result<BTreeMap<String, Strin
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
         .map_err(sql)?;
     rows.collect::<Result<BTreeMap<_, _>, _>>().map_err(sql)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn undo_rows_read_back_deflated_and_as_earlier_versions_wrote_them() {
+        let mut conn = Connection::open_in_memory().expect("open");
+        super::super::schema::migrate(&mut conn).expect("migrate");
+        let json = "{\"title\":\"城乡居民最低生活保障办法\",\"body\":\"".to_string()
+            + &"第一条 为了保障城乡居民基本生活。".repeat(40)
+            + "\"}";
+        let packed = deflate(json.as_bytes());
+        assert!(
+            packed.len() * 3 < json.len(),
+            "{} of {}",
+            packed.len(),
+            json.len()
+        );
+        conn.execute(
+            "INSERT INTO undo(path, sha256, bytes, deflated) VALUES ('new', 'a', ?1, 1)",
+            [&packed],
+        )
+        .expect("insert");
+        // A row written before schema 5: plain bytes, `deflated` 0.
+        conn.execute(
+            "INSERT INTO undo(path, sha256, bytes) VALUES ('old', 'b', ?1)",
+            [json.as_bytes()],
+        )
+        .expect("insert");
+        conn.execute(
+            "INSERT INTO undo(path, sha256, bytes) VALUES ('absent', NULL, NULL)",
+            [],
+        )
+        .expect("insert");
+        for path in ["new", "old"] {
+            let got = undo_bytes(&conn, path).expect("read");
+            assert_eq!(got.as_deref(), Some(json.as_bytes()), "{path}");
+        }
+        assert_eq!(undo_bytes(&conn, "absent").expect("read"), None);
+        assert_eq!(undo_bytes(&conn, "not there").expect("read"), None);
+        // A damaged deflated row is a clear error, not a panic.
+        conn.execute("UPDATE undo SET bytes = x'00ff' WHERE path = 'new'", [])
+            .expect("damage");
+        let err = undo_bytes(&conn, "new").expect_err("damaged");
+        assert!(err.to_string().contains("undo row new"), "{err}");
+    }
 }

@@ -91,6 +91,13 @@ pub const MIGRATIONS: &[&str] = &[
     ALTER TABLE progress ADD COLUMN object TEXT NOT NULL DEFAULT '';
     CREATE INDEX progress_object ON progress(object);
     "#,
+    // 5: undo rows written deflated (`deflated = 1`): the previous version
+    // of each changed object is about a sixth of a 1% change's pages at
+    // 100,000 documents, and compresses about threefold. Rows written
+    // before stay as they are (`deflated = 0`).
+    r#"
+    ALTER TABLE undo ADD COLUMN deflated INTEGER NOT NULL DEFAULT 0;
+    "#,
 ];
 
 /// Run by a first install right after [`migrate`], on its new, empty
