@@ -8,6 +8,8 @@ use rusqlite::{Connection, params};
 
 use super::delta::{self, Parsed};
 use super::{StoreError, schema};
+use chrono::NaiveDate;
+
 use crate::domain::ItemKind;
 
 /// Reads one object of the bundle by path.
@@ -18,8 +20,8 @@ pub type ReadObject<'a> = dyn FnMut(&str) -> Result<Vec<u8>, StoreError> + 'a;
 /// the items again in rowid order. `meta` rows (generation, state) are
 /// written with it. Returns the number of items.
 ///
-/// Memory: one object at a time, plus per item its sort key and path, plus
-/// the keyboard vocabulary's weights.
+/// Memory: one object at a time, plus per item its kind, date and index
+/// (16 bytes), plus the keyboard vocabulary's weights.
 pub(super) fn build_store(
     path: &Path,
     entries: &[(&str, &str)],
@@ -44,7 +46,9 @@ pub(super) fn build_store(
     conn.execute_batch(schema::FRESH_STORE).map_err(sql)?;
     let tx = conn.transaction().map_err(sql)?;
     let mut vocab: HashMap<String, i64> = HashMap::new();
-    let mut keys: Vec<((ItemKind, String, String), usize)> = Vec::new();
+    // Per item: kind, date and its index in `entries` (16 bytes; the id,
+    // the last part of the sort key, is read from the path when sorting).
+    let mut keys: Vec<(ItemKind, Option<NaiveDate>, u32)> = Vec::new();
     {
         let mut obj = tx
             .prepare("INSERT INTO objects(path, sha256) VALUES (?1, ?2)")
@@ -53,20 +57,29 @@ pub(super) fn build_store(
             obj.execute(params![p, sha]).map_err(sql)?;
             let bytes = read(p)?;
             match delta::parse_object(p, bytes)? {
-                Parsed::Item(Some(item)) => keys.push((delta::order_key(&item), n)),
+                Parsed::Item(Some(item)) => {
+                    keys.push((item.kind(), delta::order_date(&item), n as u32))
+                }
                 Parsed::Item(None) => {}
                 other => delta::insert_other(&tx, p, other, &mut vocab)?,
             }
         }
     }
-    keys.sort();
+    // An item's path names its id (`parse_object` checks it), so this is
+    // the order of `delta::order_key`.
+    let id_at = |n: u32| delta::item_id_of(entries[n as usize].0).unwrap_or("");
+    keys.sort_unstable_by(|a, b| {
+        (a.0, a.1)
+            .cmp(&(b.0, b.1))
+            .then_with(|| id_at(a.2).cmp(id_at(b.2)))
+    });
     let mut per_kind: HashMap<ItemKind, usize> = HashMap::new();
-    for ((k, _, _), _) in &keys {
+    for (k, _, _) in &keys {
         *per_kind.entry(*k).or_default() += 1;
     }
     let mut kind = None;
     let mut pos = 0i64;
-    for ((k, _, _), n) in &keys {
+    for (k, _, n) in &keys {
         if kind != Some(*k) {
             kind = Some(*k);
             pos = 0;
@@ -74,7 +87,7 @@ pub(super) fn build_store(
         pos += 1;
         let (base, _) = delta::kind_block(*k);
         let rowid = base + delta::spacing_for(per_kind[k]) * pos;
-        let p = entries[*n].0;
+        let p = entries[*n as usize].0;
         let Parsed::Item(Some(item)) = delta::parse_object(p, read(p)?)? else {
             return Err(StoreError::Object(format!(
                 "{p}: changed while it was being read; pull again"

@@ -132,13 +132,14 @@ pub(super) fn parse_object(path: &str, bytes: Vec<u8>) -> Result<Parsed, StoreEr
 
 /// Sort key that makes rowid order (kind, date, id).
 pub(super) fn order_key(item: &Item) -> (ItemKind, String, String) {
-    let date = item
-        .meta()
-        .published
-        .or(item.start_date())
-        .map(|d| d.to_string())
-        .unwrap_or_default();
+    let date = order_date(item).map(|d| d.to_string()).unwrap_or_default();
     (item.kind(), date, item.meta().id.clone())
+}
+
+/// The date an item sorts by within its kind (`None` sorts first, as the
+/// empty string does in [`order_key`]; ISO dates sort as strings do).
+pub(super) fn order_date(item: &Item) -> Option<chrono::NaiveDate> {
+    item.meta().published.or(item.start_date())
 }
 
 fn raw_validity(item: &Item) -> Validity {
