@@ -1080,6 +1080,9 @@ type Pending = ((ItemKind, String, String), Box<Item>);
 /// Reads an object's bytes by path (`None`: the bundle does not hold it).
 type ReadObject<'a> = dyn FnMut(&str) -> Result<Option<Vec<u8>>, StoreError> + 'a;
 
+/// A stored item taken for replacing: its rowid, sort key and rows.
+type Stored = (i64, (ItemKind, String, String), ItemRows);
+
 /// What `apply_changes` keeps while it goes: the search-term and
 /// vocabulary counts and the item tally.
 struct Tally {
@@ -1106,11 +1109,7 @@ impl Tally {
 
     /// The stored item with this id, counted out: its rowid, sort key and
     /// rows (its rows stay in place; the caller updates or removes them).
-    fn take_stored(
-        &mut self,
-        conn: &Connection,
-        id: &str,
-    ) -> Result<Option<(i64, (ItemKind, String, String), ItemRows)>, StoreError> {
+    fn take_stored(&mut self, conn: &Connection, id: &str) -> Result<Option<Stored>, StoreError> {
         let rowid: Option<i64> = conn
             .prepare_cached("SELECT rowid FROM items WHERE id = ?1")
             .and_then(|mut s| s.query_row([id], |r| r.get(0)).optional())
