@@ -78,6 +78,30 @@ pub fn model<T: Clone + 'static>(v: Vec<T>) -> ModelRc<T> {
     ModelRc::new(VecModel::from(v))
 }
 
+/// `rows` shown through the model already on screen when it is a
+/// `VecModel`: rows that differ are replaced in place, rows added or
+/// removed at the end. The repeater then keeps the elements of every row
+/// position (and the shaped text of rows that did not change) instead of
+/// building the list again, which is most of a keystroke's time on the
+/// search page. Any other model is replaced by a new one.
+pub fn refill<T: Clone + PartialEq + 'static>(current: ModelRc<T>, rows: Vec<T>) -> ModelRc<T> {
+    let Some(m) = current.as_any().downcast_ref::<VecModel<T>>() else {
+        return model(rows);
+    };
+    let n = rows.len();
+    for (i, row) in rows.into_iter().enumerate() {
+        match m.row_data(i) {
+            Some(old) if old == row => {}
+            Some(_) => m.set_row_data(i, row),
+            None => m.push(row),
+        }
+    }
+    for i in (n..m.row_count()).rev() {
+        m.remove(i);
+    }
+    current
+}
+
 pub fn strings(v: &[String]) -> ModelRc<SharedString> {
     model(v.iter().map(|s| SharedString::from(s.as_str())).collect())
 }

@@ -8,14 +8,14 @@ use std::rc::Rc;
 
 use kiosk_content::StoreError;
 use kiosk_content::store::SEARCH_PER_KIND;
-use slint::ComponentHandle;
+use slint::{ComponentHandle, Model, SharedString};
 
-use super::{model, show_page, summary_row};
+use super::{model, refill, show_page, summary_row};
 use crate::app;
 use crate::context::{AppContext, Handle};
 use crate::nav::Route;
 use crate::strings as zh;
-use crate::{Group, MainWindow, PageId, SearchAdapter};
+use crate::{Group, MainWindow, PageId, Row, SearchAdapter};
 
 /// Candidate words offered at once.
 const CANDIDATES: usize = 8;
@@ -354,30 +354,30 @@ fn render(win: &MainWindow, ctx: &AppContext) -> Result<(), StoreError> {
     }
     {
         let st = ctx.search.borrow();
-        a.set_candidates(super::strings(&st.candidates));
+        let words = st.candidates.iter().map(|w| w.as_str().into()).collect();
+        a.set_candidates(refill(a.get_candidates(), words));
         a.set_ink(st.ink.path().into());
     }
     a.set_query(query.as_str().into());
     a.set_mode(mode as i32);
     if query.trim().is_empty() {
-        a.set_groups(model(Vec::new()));
+        show_groups(&a, Vec::new());
         a.set_status(hint(mode).into());
         ctx.usage.search_shown("", false);
         return Ok(());
     }
     let results = content.search(&query, SEARCH_PER_KIND)?;
     drop(content);
-    let mut groups: Vec<Group> = results
+    let mut groups: Vec<GroupRows> = results
         .groups
         .iter()
-        .map(|g| Group {
+        .map(|g| GroupRows {
             title: format!("{}（{}）", g.kind.zh(), g.hits.len()).into(),
-            rows: model(
-                g.hits
-                    .iter()
-                    .map(|hit| summary_row(ctx, &hit.item))
-                    .collect(),
-            ),
+            rows: g
+                .hits
+                .iter()
+                .map(|hit| summary_row(ctx, &hit.item))
+                .collect(),
             more: if g.more {
                 zh::SEARCH_MORE.into()
             } else {
@@ -388,9 +388,9 @@ fn render(win: &MainWindow, ctx: &AppContext) -> Result<(), StoreError> {
     // No exact match: the closest partial matches, the places whose
     // services mention the words, and the hall's enquiry phone.
     if !results.places.is_empty() {
-        groups.push(Group {
+        groups.push(GroupRows {
             title: format!("{}（{}）", zh::SEARCH_PLACES, results.places.len()).into(),
-            rows: model(results.places.iter().map(|p| summary_row(ctx, p)).collect()),
+            rows: results.places.iter().map(|p| summary_row(ctx, p)).collect(),
             more: "".into(),
         });
     }
@@ -410,8 +410,35 @@ fn render(win: &MainWindow, ctx: &AppContext) -> Result<(), StoreError> {
     });
     ctx.usage
         .search_shown(&query, !groups.is_empty() && !results.no_match());
-    a.set_groups(model(groups));
+    show_groups(&a, groups);
     Ok(())
+}
+
+/// One group of results before it is shown.
+struct GroupRows {
+    title: SharedString,
+    rows: Vec<Row>,
+    more: SharedString,
+}
+
+/// The result groups, updated in place (see [`refill`]): the group at
+/// each position keeps its row model, so a keystroke that changes some
+/// rows rebuilds only those.
+fn show_groups(a: &SearchAdapter, groups: Vec<GroupRows>) {
+    let current = a.get_groups();
+    let groups = groups
+        .into_iter()
+        .enumerate()
+        .map(|(i, g)| Group {
+            title: g.title,
+            rows: match current.row_data(i) {
+                Some(old) => refill(old.rows, g.rows),
+                None => model(g.rows),
+            },
+            more: g.more,
+        })
+        .collect();
+    a.set_groups(refill(current, groups));
 }
 
 /// What the page says before anything is typed: how to use the keyboard
@@ -431,8 +458,8 @@ pub fn clear(win: &MainWindow, ctx: &AppContext) {
     a.set_query("".into());
     a.set_mode(Mode::Pinyin as i32);
     a.set_ink("".into());
-    a.set_candidates(model(Vec::new()));
-    a.set_groups(model(Vec::new()));
+    a.set_candidates(refill(a.get_candidates(), Vec::new()));
+    show_groups(&a, Vec::new());
     a.set_status(zh::SEARCH_HINT.into());
 }
 
