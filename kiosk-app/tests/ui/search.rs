@@ -1,5 +1,5 @@
 use kiosk_app::{DetailAdapter, PageId, SearchAdapter};
-use slint::ComponentHandle;
+use slint::{ComponentHandle, Model};
 
 use crate::harness::{demo, rows};
 
@@ -34,6 +34,54 @@ fn pinyin_initials_find_dibao_and_the_first_result_opens() {
     k.tap("返回");
     assert_eq!(k.page(), PageId::Search);
     assert_eq!(k.win.global::<SearchAdapter>().get_query(), "db");
+}
+
+/// Results and candidates are updated in place at each keystroke (rows
+/// replaced, added or removed at the end of the models on screen). After
+/// every tap of a sequence that grows, shrinks, empties and refills the
+/// list, the screen must be exactly what a freshly built list of the same
+/// rows draws.
+#[test]
+fn results_updated_in_place_draw_exactly_what_a_fresh_list_draws() {
+    use kiosk_app::Group;
+    use slint::{ModelRc, VecModel};
+    let k = demo();
+    k.start();
+    k.tap("搜索");
+    let a = k.win.global::<SearchAdapter>();
+    let screen = || {
+        let snap = k.win.window().take_snapshot().expect("snapshot");
+        snap.as_bytes().to_vec()
+    };
+    let mut seen_counts = std::collections::BTreeSet::new();
+    for key in [
+        "d", "b", "删除", "删除", "s", "h", "e", "n", "删除", "删除", "删除", "z", "h", "c",
+        "删除", "x", "x", "删除", "删除", "y",
+    ] {
+        k.tap(key);
+        let query = a.get_query().to_string();
+        let groups = rows(a.get_groups());
+        seen_counts.insert(groups.iter().map(|g| g.rows.row_count()).sum::<usize>());
+        let in_place = screen();
+        let fresh: Vec<Group> = groups
+            .into_iter()
+            .map(|g| Group {
+                rows: ModelRc::new(VecModel::from(rows(g.rows.clone()))),
+                ..g
+            })
+            .collect();
+        a.set_groups(ModelRc::new(VecModel::from(fresh)));
+        a.set_candidates(ModelRc::new(VecModel::from(rows(a.get_candidates()))));
+        assert!(
+            in_place == screen(),
+            "after tapping {key} (query \"{query}\"), the list updated in place differs from a fresh one"
+        );
+    }
+    // The sequence did grow, shrink and empty the list.
+    assert!(
+        seen_counts.contains(&0) && seen_counts.len() >= 4,
+        "{seen_counts:?}"
+    );
 }
 
 #[test]
