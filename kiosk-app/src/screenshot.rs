@@ -63,8 +63,25 @@ pub fn set_size(width: u32, height: u32) {
     });
 }
 
-/// Renders the headless window as it is now into an RGB image.
-pub fn render() -> Option<image::RgbImage> {
+/// A rendered frame: 24-bit RGB pixels, row by row.
+pub struct Frame {
+    pub width: u32,
+    pub height: u32,
+    pub pixels: Vec<Rgb8Pixel>,
+}
+
+impl Frame {
+    /// The pixels as bytes (R, G, B, R, ...), without a copy.
+    pub fn as_bytes(&self) -> &[u8] {
+        use rgb::ComponentBytes;
+        self.pixels.as_bytes()
+    }
+}
+
+/// Renders the headless window as it is now. The renderer draws straight
+/// into the frame that is then encoded (a second 6 MB copy of a 1080x1920
+/// frame was a tenth of a screenshot's memory).
+pub fn render() -> Option<Frame> {
     WINDOW.with(|w| {
         let w = w.borrow();
         let window = w.as_ref()?;
@@ -76,23 +93,23 @@ pub fn render() -> Option<image::RgbImage> {
         // Layout and change handlers settle before drawing.
         slint::platform::update_timers_and_animations();
         window.request_redraw();
-        let mut buf = vec![Rgb8Pixel::default(); (width * height) as usize];
+        let mut pixels = vec![Rgb8Pixel::default(); (width * height) as usize];
         window.draw_if_needed(|renderer| {
-            renderer.render(&mut buf, width as usize);
+            renderer.render(&mut pixels, width as usize);
         });
-        let mut img = image::RgbImage::new(width, height);
-        for (px, out) in buf.iter().zip(img.pixels_mut()) {
-            *out = image::Rgb([px.r, px.g, px.b]);
-        }
-        Some(img)
+        Some(Frame {
+            width,
+            height,
+            pixels,
+        })
     })
 }
 
-/// Writes an image as PNG, with the encoder's fast compression: a
+/// Writes a frame as PNG, with the encoder's fast compression: a
 /// 1080x1920 page took ~50 ms at the default level, a third of a
 /// screenshot's whole run, for files about a third larger (the committed
 /// docs/screenshots are re-compressed by kiosk-app/screenshots.sh anyway).
-pub fn save(img: &image::RgbImage, path: &Path) -> Result<(), ShotError> {
+pub fn save(frame: &Frame, path: &Path) -> Result<(), ShotError> {
     use image::ImageEncoder;
     use image::codecs::png::{CompressionType, FilterType, PngEncoder};
     let err = |message: String| ShotError::Write {
@@ -103,9 +120,9 @@ pub fn save(img: &image::RgbImage, path: &Path) -> Result<(), ShotError> {
     let mut out = std::io::BufWriter::new(file);
     PngEncoder::new_with_quality(&mut out, CompressionType::Fast, FilterType::Adaptive)
         .write_image(
-            img.as_raw(),
-            img.width(),
-            img.height(),
+            frame.as_bytes(),
+            frame.width,
+            frame.height,
             image::ExtendedColorType::Rgb8,
         )
         .map_err(|e| err(e.to_string()))?;
