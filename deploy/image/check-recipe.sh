@@ -5,7 +5,8 @@
 #      package of packages.txt resolves against Debian's indices;
 #   2. kiosk.toml.example passes kiosk-config (the image's boot-time check,
 #      with the real kiosk-sync and kiosk-app parsers), and a wrong line in it
-#      is refused with that line named.
+#      is refused with that line named; its metrics_listen, turned on,
+#      reaches kiosk-sync's config, and one without a port is refused.
 #
 #   bash deploy/image/check-recipe.sh BIN_DIR     # BIN_DIR holds x86 kiosk-sync and kiosk-app
 set -euo pipefail
@@ -46,3 +47,23 @@ grep -q "line $rot_line, \[display\] rotation = 45" "$work/bad.log" \
   || { cat "$work/bad.log"; echo "check-recipe: kiosk-config did not name lines $rot_line and $paper_line" >&2; exit 1; }
 echo "check-recipe: kiosk.toml.example accepted; a wrong one refused naming lines $rot_line and $paper_line:"
 sed -n '/^\* /p' "$work/bad.log"
+
+# Prometheus: the example's commented metrics_listen, turned on, reaches
+# kiosk-sync's config; an address without a port is refused naming the key.
+mkdir -p "$work/metrics" "$work/metrics-bad"
+cp "$work/good/root.json" "$work/metrics/"
+cp "$work/good/root.json" "$work/metrics-bad/"
+sed -e 's/^# metrics_listen = /metrics_listen = /' "$here/kiosk.toml.example" >"$work/metrics/kiosk.toml"
+grep -q '^metrics_listen = "10.8.0.11:9464"' "$work/metrics/kiosk.toml" \
+  || { echo "check-recipe: kiosk.toml.example has no commented metrics_listen line" >&2; exit 1; }
+check "$work/metrics" >"$work/metrics.log" 2>&1 || { cat "$work/metrics.log"; echo "check-recipe: metrics_listen refused" >&2; exit 1; }
+grep -q '^metrics_listen = "10.8.0.11:9464"' "$work/metrics/out/kiosk-sync.toml" \
+  || { cat "$work/metrics/out/kiosk-sync.toml"; echo "check-recipe: metrics_listen did not reach kiosk-sync.toml" >&2; exit 1; }
+sed -e 's/^# metrics_listen = .*/metrics_listen = "10.8.0.11"/' "$here/kiosk.toml.example" >"$work/metrics-bad/kiosk.toml"
+if check "$work/metrics-bad" >"$work/metrics-bad.log" 2>&1; then
+  cat "$work/metrics-bad.log"; echo "check-recipe: kiosk-config accepted metrics_listen without a port" >&2; exit 1
+fi
+grep -q "metrics_listen" "$work/metrics-bad.log" \
+  || { cat "$work/metrics-bad.log"; echo "check-recipe: the refusal does not name metrics_listen" >&2; exit 1; }
+echo "check-recipe: metrics_listen reaches kiosk-sync; without a port it is refused:"
+sed -n '/^\* /p' "$work/metrics-bad.log"
