@@ -30,7 +30,9 @@
 #     no worse than deploy/ci/verify-units.sh's offline scores;
 #  6. a virtual USB stick (usb-storage) with a newer signed bundle: the udev
 #     rule's units mount it (rw,nosuid,nodev,noexec) and hand it to the
-#     daemon, which applies it (generation 2); the screen shows it;
+#     daemon, which applies it (generation 2); the screen shows it; the
+#     kiosk's signed report is back on the stick and kiosk-sync fleet on
+#     the host reads it (USB, signature ok, generation 2);
 #  7. a stick with a tampered bundle (one object's bytes changed): the
 #     import fails, generation and screen unchanged, the stick unmounted;
 #  8. power cut (QMP `quit`) during an import from a slowed-down stick: the
@@ -444,6 +446,19 @@ ok "stick mounted on $usb_target ($usb_opts) by kiosk-usb-mount@, imported throu
 screen_is screen-attract-2 attract2 90
 ok "screen shows bundle 2's start page (its new notice) without a restart"
 unplug stick2
+# The kiosk's signed report, written back onto the stick, read here as the
+# district reads the sticks it collects: kiosk-sync fleet on a PC.
+rm -rf "$w/reports2"
+mkdir -p "$w/reports2"
+mcopy -s -i "$w/stick2.img" ::/kiosk-repo/kiosk-reports "$w/reports2/" 2>"$w/reports2.err" \
+  || die "no kiosk-reports/ on the stick after the import: $(cat "$w/reports2.err")"
+"$ks" fleet --reports "$w/reports2" --csv "$w/fleet2.csv" >"$w/fleet2.txt" 2>&1 \
+  || die "kiosk-sync fleet cannot read the stick's report: $(cat "$w/fleet2.txt")"
+report_row="$(grep -E '^[^,]+,[^,]*,usb,' "$w/fleet2.csv" | head -1)"
+[ -n "$report_row" ] || die "the stick's report is not a USB report: $(cat "$w/fleet2.csv")"
+[ "$(cut -d, -f8 <<<"$report_row")" = ok ] || die "the stick's report signature: $report_row"
+[ "$(cut -d, -f6 <<<"$report_row")" = 2 ] || die "the stick's report does not say generation 2: $report_row"
+ok "a signed report is back on the stick (kiosk-sync fleet: $(cut -d, -f1-3,6,8 <<<"$report_row"))"
 
 echo "== USB stick with a tampered bundle"
 prev="$(jfield last_import.finished_at <<<"$s")"
