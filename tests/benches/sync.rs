@@ -287,14 +287,14 @@ fn main() {
             pair
         };
         let fx = SyncFixture::new();
-        for (objects, what) in [
-            (v1, "first install".to_string()),
-            (v2, format!("1% change ({changed} policies)")),
+        for (objects, what, is_change) in [
+            (v1, "first install".to_string(), false),
+            (v2, format!("1% change ({changed} policies)"), true),
         ] {
             fx.publish(&objects);
             drop(objects);
             if n == large
-                && what != "first install"
+                && is_change
                 && let Ok(keep) = std::env::var("KIOSK_BENCH_KEEP")
             {
                 keep_for_reruns(&fx, std::path::Path::new(&keep));

@@ -4,12 +4,11 @@
 use std::collections::HashMap;
 use std::path::Path;
 
+use chrono::NaiveDate;
 use rusqlite::{Connection, params};
 
 use super::delta::{self, Parsed};
 use super::{StoreError, schema};
-use chrono::NaiveDate;
-
 use crate::domain::ItemKind;
 
 /// Reads one object of the bundle by path.
