@@ -30,9 +30,15 @@ if [ "${1:-}" = "--build-only" ]; then
   packages=("${build[@]}")
 fi
 
+# Installed for this machine's architecture (or "all"): once the arm64
+# -dev packages of deploy/install-cross-deps.sh are in, a bare
+# `dpkg-query -W libudev-dev` finds libudev-dev:arm64 and the amd64 one
+# would never be installed.
+native_arch="$(dpkg --print-architecture)"
 missing=()
 for p in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  dpkg-query -W -f='${Status} ${Architecture}\n' "$p" 2>/dev/null \
+    | grep -Eq "^install ok installed ($native_arch|all)\$" || missing+=("$p")
 done
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
