@@ -73,10 +73,10 @@ fn main() -> Result<()> {
     );
     println!();
     println!(
-        "| touches | VmRSS KiB | vs touch {} | wall s | page |",
+        "| touches | VmRSS KiB | vs touch {} | heap in use / held KiB | wall s | page |",
         a.every
     );
-    println!("|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|");
     let mut base: Option<u64> = None;
     let every = a.every;
     let out = driver::run(&opts, |s| {
@@ -86,8 +86,12 @@ fn main() -> Result<()> {
         let vs = base
             .map(|b| format!("{:+.1}%", (s.rss_kib as f64 / b as f64 - 1.0) * 100.0))
             .unwrap_or_else(|| "-".into());
+        let heap = s
+            .heap
+            .map(|h| format!("{} / {}", h.in_use, h.held))
+            .unwrap_or_else(|| "-".into());
         println!(
-            "| {} | {} | {vs} | {:.0} | {:?} |",
+            "| {} | {} | {vs} | {heap} | {:.0} | {:?} |",
             s.touches,
             s.rss_kib,
             s.elapsed.as_secs_f64(),

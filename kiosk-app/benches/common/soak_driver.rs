@@ -77,6 +77,9 @@ pub struct Options {
 pub struct Sample {
     pub touches: usize,
     pub rss_kib: u64,
+    /// The C allocator's view (glibc `mallinfo2`): bytes handed out and
+    /// bytes it holds from the system, KiB. `None` off glibc.
+    pub heap: Option<HeapKib>,
     pub elapsed: Duration,
     pub page: PageId,
 }
@@ -230,6 +233,57 @@ pub fn rss_kib() -> u64 {
                 .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
         })
         .unwrap_or(0)
+}
+
+/// What glibc's allocator has handed out and what it holds, KiB.
+#[derive(Debug, Clone, Copy)]
+pub struct HeapKib {
+    /// Allocated and not yet freed (main arena, other arenas, mmapped).
+    pub in_use: u64,
+    /// Taken from the system: in use plus freed but kept (fragmentation,
+    /// top padding, per-thread arenas).
+    pub held: u64,
+}
+
+/// glibc's `struct mallinfo2` (glibc 2.33 and later; Debian 12 has 2.36).
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+#[repr(C)]
+struct MallInfo2 {
+    arena: usize,
+    ordblks: usize,
+    smblks: usize,
+    hblks: usize,
+    hblkhd: usize,
+    usmblks: usize,
+    fsmblks: usize,
+    uordblks: usize,
+    fordblks: usize,
+    keepcost: usize,
+}
+
+// The one foreign call of the soak: glibc's own totals (the crate has no
+// libc binding to borrow).
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+#[allow(unsafe_code)]
+unsafe extern "C" {
+    fn mallinfo2() -> MallInfo2;
+}
+
+/// The allocator's totals over every arena.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+#[allow(unsafe_code)]
+pub fn heap_kib() -> Option<HeapKib> {
+    // SAFETY: mallinfo2 takes no arguments and returns a plain struct.
+    let m = unsafe { mallinfo2() };
+    Some(HeapKib {
+        in_use: ((m.uordblks + m.hblkhd) / 1024) as u64,
+        held: ((m.arena + m.hblkhd) / 1024) as u64,
+    })
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+pub fn heap_kib() -> Option<HeapKib> {
+    None
 }
 
 /// splitmix64: a small seeded generator, so a failing seed can be rerun.
@@ -452,15 +506,12 @@ impl Kiosk {
     /// Scrolls the page's main pane until `label` is on screen, then taps
     /// it; false if it never shows.
     fn scroll_to_and_tap(&mut self, label: &str) -> bool {
+        // A button far below the fold is not among the elements found
+        // until the pane scrolls near it (the staff panel's 退出管理 under
+        // a long usage card), so a label not found is no reason to stop.
         for _ in 0..12 {
             if self.tap(label) {
                 return true;
-            }
-            if ElementHandle::find_by_accessible_label(&self.win, label)
-                .next()
-                .is_none()
-            {
-                return false;
             }
             self.swipe(W / 2.0, 1500.0, -500.0);
         }
@@ -545,6 +596,7 @@ pub fn run(opts: &Options, mut on_sample: impl FnMut(&Sample)) -> Result<Outcome
         let s = Sample {
             touches: k.touches,
             rss_kib: rss_kib(),
+            heap: heap_kib(),
             elapsed: started.elapsed(),
             page: k.page(),
         };
@@ -561,6 +613,9 @@ pub fn run(opts: &Options, mut on_sample: impl FnMut(&Sample)) -> Result<Outcome
             break;
         }
         let step = step(&mut k, &mut rng, &mut out)?;
+        if std::env::var_os("SOAK_TRACE").is_some() {
+            eprintln!("trace: touch {} {step} -> {:?}", k.touches, k.page());
+        }
         *out.steps.entry(step).or_default() += 1;
         k.check(step)?;
         *out.pages.entry(format!("{:?}", k.page())).or_default() += 1;
@@ -601,9 +656,28 @@ fn step(k: &mut Kiosk, rng: &mut Rng, out: &mut Outcome) -> Result<&'static str,
                 k.scroll_to_and_tap(label)
             };
             if !safe && !k.scroll_to_and_tap("退出管理") {
+                let seen: Vec<String> = ElementHandle::find_by_accessible_label(&k.win, "退出管理")
+                    .map(|e| {
+                        let (x, y) = centre(&e);
+                        format!(
+                            "at ({x:.0}, {y:.0}), {:.0}x{:.0}, opacity {:.2}, role {:?}",
+                            e.size().width,
+                            e.size().height,
+                            e.computed_opacity(),
+                            e.accessible_role()
+                        )
+                    })
+                    .collect();
                 return Err(SoakError::Stuck {
                     touch: k.touches,
-                    what: "the staff panel has no 退出管理 button to tap".into(),
+                    what: format!(
+                        "the staff panel has no 退出管理 button to tap (found: {seen:?}; details shown: {}; buttons on screen: {:?})",
+                        k.win.global::<kiosk_app::StaffAdapter>().get_show_details(),
+                        k.tappables()
+                            .iter()
+                            .filter_map(|e| e.accessible_label())
+                            .collect::<Vec<_>>()
+                    ),
                 });
             }
             return Ok("staff panel");
