@@ -1,5 +1,6 @@
-//! Images from the content bundle (map, floor plans, 图解), decoded once per
-//! content generation.
+//! Images from the content bundle (map, floor plans, 图解), decoded when a
+//! page first shows them and kept in a cache of bounded size
+//! ([`CACHE_BUDGET`]) until the content changes.
 
 use std::collections::HashMap;
 
@@ -24,6 +25,11 @@ const MAX_SIDE: u32 = 8192;
 /// at its peak the other way (decoded, converted to RGBA, copied), now
 /// 5.8 MB. An opaque image stays 3 bytes a pixel.
 pub fn decode(name: &str, bytes: &[u8]) -> Result<Image, ImageError> {
+    decode_sized(name, bytes).map(|(img, _)| img)
+}
+
+/// [`decode`], with the bytes its pixels take.
+fn decode_sized(name: &str, bytes: &[u8]) -> Result<(Image, usize), ImageError> {
     use image::ImageDecoder;
     let err = |message: String| ImageError::Decode {
         name: name.to_string(),
@@ -35,6 +41,7 @@ pub fn decode(name: &str, bytes: &[u8]) -> Result<Image, ImageError> {
         .into_decoder()
         .map_err(|e| err(e.to_string()))?;
     let (width, height) = decoder.dimensions();
+    let pixels = width as usize * height as usize;
     if width > MAX_SIDE || height > MAX_SIDE {
         return Err(err(format!(
             "{width}x{height} is larger than {MAX_SIDE} pixels a side"
@@ -46,38 +53,80 @@ pub fn decode(name: &str, bytes: &[u8]) -> Result<Image, ImageError> {
             decoder
                 .read_image(buf.make_mut_bytes())
                 .map_err(|e| err(e.to_string()))?;
-            Ok(Image::from_rgb8(buf))
+            Ok((Image::from_rgb8(buf), pixels * 3))
         }
         image::ColorType::Rgba8 => {
             let mut buf = SharedPixelBuffer::<Rgba8Pixel>::new(width, height);
             decoder
                 .read_image(buf.make_mut_bytes())
                 .map_err(|e| err(e.to_string()))?;
-            Ok(Image::from_rgba8(buf))
+            Ok((Image::from_rgba8(buf), pixels * 4))
         }
         // Grey, 16-bit and the rest: converted (rare in bundles).
         _ => {
             let rgba = image::DynamicImage::from_decoder(decoder)
                 .map_err(|e| err(e.to_string()))?
                 .into_rgba8();
-            Ok(Image::from_rgba8(SharedPixelBuffer::clone_from_slice(
-                rgba.as_raw(),
-                width,
-                height,
-            )))
+            Ok((
+                Image::from_rgba8(SharedPixelBuffer::clone_from_slice(
+                    rgba.as_raw(),
+                    width,
+                    height,
+                )),
+                pixels * 4,
+            ))
         }
     }
 }
 
-/// Decoded bundle images by asset name; cleared when the content changes.
-#[derive(Default)]
+/// Decoded bytes the cache keeps: the map (1200x1600, 5.8 MB), a hall's
+/// floor plan (2.9 MB) and a few 图解 (about 4 MB each). Each 图解 is a
+/// different image, so a cache that kept everything it decoded grew by
+/// 4 MB with every interpretation a resident opened, up to the whole
+/// county's pictures, until the content changed. An image on screen is
+/// held by its page as well, so evicting it frees nothing until the page
+/// shows something else.
+pub const CACHE_BUDGET: usize = 16 << 20;
+
+struct Entry {
+    image: Image,
+    bytes: usize,
+    used: u64,
+}
+
+/// Decoded bundle images by asset name, least recently used dropped past
+/// [`CACHE_BUDGET`]; cleared when the content changes.
 pub struct ImageCache {
-    images: HashMap<String, Image>,
+    images: HashMap<String, Entry>,
+    bytes: usize,
+    clock: u64,
+    budget: usize,
+}
+
+impl Default for ImageCache {
+    fn default() -> Self {
+        ImageCache::with_budget(CACHE_BUDGET)
+    }
 }
 
 impl ImageCache {
+    pub fn with_budget(budget: usize) -> ImageCache {
+        ImageCache {
+            images: HashMap::new(),
+            bytes: 0,
+            clock: 0,
+            budget,
+        }
+    }
+
     pub fn clear(&mut self) {
         self.images.clear();
+        self.bytes = 0;
+    }
+
+    /// Decoded bytes held now.
+    pub fn bytes(&self) -> usize {
+        self.bytes
     }
 
     pub fn get(
@@ -85,20 +134,56 @@ impl ImageCache {
         reader: &kiosk_content::ContentReader,
         name: &str,
     ) -> Result<Image, ImageError> {
-        if let Some(img) = self.images.get(name) {
-            return Ok(img.clone());
+        self.get_with(name, || {
+            reader
+                .asset(name)
+                .map_err(|e| ImageError::Store {
+                    name: name.to_string(),
+                    message: e.to_string(),
+                })?
+                .ok_or_else(|| ImageError::Missing {
+                    name: name.to_string(),
+                })
+        })
+    }
+
+    /// The image called `name`, decoded from `load()`'s bytes unless it is
+    /// cached.
+    fn get_with(
+        &mut self,
+        name: &str,
+        load: impl FnOnce() -> Result<Vec<u8>, ImageError>,
+    ) -> Result<Image, ImageError> {
+        self.clock += 1;
+        if let Some(e) = self.images.get_mut(name) {
+            e.used = self.clock;
+            return Ok(e.image.clone());
         }
-        let bytes = reader
-            .asset(name)
-            .map_err(|e| ImageError::Store {
-                name: name.to_string(),
-                message: e.to_string(),
-            })?
-            .ok_or_else(|| ImageError::Missing {
-                name: name.to_string(),
-            })?;
-        let img = decode(name, &bytes)?;
-        self.images.insert(name.to_string(), img.clone());
+        let (img, bytes) = decode_sized(name, &load()?)?;
+        // Room for it: the least recently used go first. One image larger
+        // than the budget is kept alone.
+        while self.bytes + bytes > self.budget {
+            let Some(oldest) = self
+                .images
+                .iter()
+                .min_by_key(|(_, e)| e.used)
+                .map(|(k, _)| k.clone())
+            else {
+                break;
+            };
+            if let Some(e) = self.images.remove(&oldest) {
+                self.bytes -= e.bytes;
+            }
+        }
+        self.bytes += bytes;
+        self.images.insert(
+            name.to_string(),
+            Entry {
+                image: img.clone(),
+                bytes,
+                used: self.clock,
+            },
+        );
         Ok(img)
     }
 }
@@ -161,6 +246,43 @@ mod tests {
             text.contains("images/huge.png") && text.contains("8193x1"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn the_cache_keeps_its_budget_dropping_the_least_recently_used() {
+        use std::cell::Cell;
+        // 10x10 RGB: 300 bytes each; room for two.
+        let bytes = png(image::ExtendedColorType::Rgb8, 10, 10, &[7; 300]);
+        let decoded = Cell::new(0);
+        let load = || {
+            decoded.set(decoded.get() + 1);
+            Ok(bytes.clone())
+        };
+        let mut cache = ImageCache::with_budget(600);
+        cache.get_with("a", load).expect("a");
+        cache.get_with("b", load).expect("b");
+        assert_eq!((decoded.get(), cache.bytes()), (2, 600));
+        // a was used last, so c pushes b out.
+        cache.get_with("a", load).expect("a again");
+        assert_eq!(decoded.get(), 2, "a came from the cache");
+        cache.get_with("c", load).expect("c");
+        assert_eq!((decoded.get(), cache.bytes()), (3, 600));
+        cache.get_with("a", load).expect("a kept");
+        assert_eq!(decoded.get(), 3, "a was kept");
+        cache.get_with("b", load).expect("b decoded again");
+        assert_eq!((decoded.get(), cache.bytes()), (4, 600), "b was dropped");
+        // One image over the budget is kept alone.
+        let big = png(image::ExtendedColorType::Rgb8, 20, 20, &[7; 1200]);
+        cache.get_with("big", || Ok(big.clone())).expect("big");
+        assert_eq!(cache.bytes(), 1200);
+        // A failed load caches nothing and keeps what is there.
+        let err = cache
+            .get_with("bad", || Ok(b"not an image".to_vec()))
+            .expect_err("garbage");
+        assert!(err.to_string().contains("bad"));
+        assert_eq!(cache.bytes(), 1200);
+        cache.clear();
+        assert_eq!(cache.bytes(), 0);
     }
 
     #[test]
