@@ -22,8 +22,10 @@
 #  2. kiosk-config, kiosk-sync and kiosk-app units active; the initial
 #     bundle imported at that boot (generation 1);
 #  3. the guest's screen (QMP screendump of the virtio GPU, 1080x1920) is
-#     the kiosk's start page, and after a tap the home page: compared with
-#     `kiosk-app screenshot` of the same content and config on this machine;
+#     the kiosk's start page, after a tap the home page, after another the
+#     依申请公开 page: compared with `kiosk-app screenshot` of the same
+#     content and config on this machine; zbar reads that page's QR code
+#     off the guest's screen;
 #  4. root file system mounted read-only (and a write as root refused),
 #     journal in RAM, data partition with its SD-card options;
 #  5. `systemd-analyze security` of kiosk-app and kiosk-sync inside the guest
@@ -67,8 +69,8 @@ ks="$bin/kiosk-sync" ka="$bin/kiosk-app"
 for b in "$ks" "$ka"; do
   [ -x "$b" ] || { echo "boot-test.sh: $b missing (cargo build -p kiosk-sync -p kiosk-app)" >&2; exit 1; }
 done
-for t in mcopy mkfs.vfat sfdisk python3; do
-  command -v "$t" >/dev/null || { echo "boot-test.sh: $t missing (apt-get install -y mtools dosfstools fdisk python3-pil qemu-system-x86 ovmf)" >&2; exit 1; }
+for t in mcopy mkfs.vfat sfdisk python3 zbarimg; do
+  command -v "$t" >/dev/null || { echo "boot-test.sh: $t missing (apt-get install -y mtools dosfstools fdisk python3-pil zbar-tools qemu-system-x86 ovmf)" >&2; exit 1; }
 done
 # The screens are read with Pillow: Debian's python3-pil, which a Python
 # earlier in PATH (pyenv, a venv) does not see.
@@ -181,7 +183,11 @@ awk '/^\[/ { if ($0 ~ /^\[app\./) { sub(/app\./, ""); sec = "app"; print; next }
   "$w/kiosk.toml" >"$w/app.toml"
 reference() { # reference N: the start (attract) and home pages of bundle N, rendered here
   "$ks" import "$w/repo$1" --data-dir "$w/store$1" --root "$w/root.json" >/dev/null 2>&1 || die "local import of bundle $1"
-  for page in attract home; do
+  # An import leaves the importing kiosk's report in the folder, as on a
+  # stick; this machine is no kiosk, and its report must not ride on the
+  # test's sticks beside the guest's (check 6 reads the guest's alone).
+  rm -rf "$w/repo$1/kiosk-reports"
+  for page in attract home apply; do
     # The image's time zone, so dates on screen agree.
     TZ=Asia/Shanghai "$ka" --data-dir "$w/store$1" --config "$w/app.toml" screenshot --page "$page" --out "$w/$page$1.png" 2>/dev/null \
       || die "kiosk-app screenshot of bundle $1's $page page"
@@ -405,11 +411,27 @@ ok "kiosk-config, kiosk-sync, kiosk-app active $(( $(date +%s) - tb )) s after p
 s="$(gstatus)"
 [ "$(jfield generation <<<"$s")" = 1 ] || die "initial content not imported at first boot: $s"
 ok "initial bundle from KIOSKCONF/initial-content imported at first boot (generation 1)"
+# The app's anonymous counts (and so the kiosk's report of it) need
+# /var/lib/kiosk/usage on KIOSKDATA, writable by the app.
+gexec 'stat -c "%U:%G %a" /var/lib/kiosk/usage; journalctl -b --no-pager -o cat -u kiosk-app | grep -c "usage counts are off" || true' 30 >"$w/usage.txt" 2>&1 || true
+[ "$(sed -n 1p "$w/usage.txt")" = "kiosk-app:kiosk 2750" ] && [ "$(sed -n 2p "$w/usage.txt")" = 0 ] \
+  || die "the app's usage folder: $(tr '\n' ' ' <"$w/usage.txt") (want kiosk-app:kiosk 2750 and no \"usage counts are off\" in its journal)"
+ok "usage counts on: /var/lib/kiosk/usage is kiosk-app:kiosk 2750, the app opened its counts"
 screen_is screen-attract-1 attract1 60
 ok "screen (QMP screendump, 1080x1920) is bundle 1's start page, as kiosk-app screenshot renders it"
 tap 540 1400
 screen_is screen-home-1 home1 20
 ok "a tap (USB tablet) opens the home page, identical to kiosk-app screenshot --page home"
+# The 依申请公开 tile (left column, fourth row) opens a page with a QR code
+# (the online application form): a phone must be able to read it off the
+# guest's screen, and it must say what the page rendered here says.
+tap 280 978
+screen_is screen-apply-1 apply1 20
+want_qr="$(zbarimg -q --raw "$w/apply1.png" 2>/dev/null || true)"
+got_qr="$(zbarimg -q --raw "$w/screen-apply-1.png" 2>/dev/null || true)"
+[ -n "$want_qr" ] || die "no QR code found by zbar in the reference $w/apply1.png"
+[ "$got_qr" = "$want_qr" ] || die "zbar read \"$got_qr\" off the guest's screen ($w/screen-apply-1.png), want \"$want_qr\""
+ok "a tap on 依申请公开: the screen equals kiosk-app screenshot --page apply, and zbar reads its QR code off the guest's screen: $got_qr"
 
 echo "== read-only root, logs, data partition"
 gexec 'findmnt -no OPTIONS /' >"$w/root-opts.txt"
@@ -464,8 +486,8 @@ mcopy -s -i "$w/stick2.img" ::/kiosk-repo/kiosk-reports "$w/reports2/" 2>"$w/rep
   || die "no kiosk-reports/ on the stick after the import: $(cat "$w/reports2.err")"
 "$ks" fleet --reports "$w/reports2" --csv "$w/fleet2.csv" >"$w/fleet2.txt" 2>&1 \
   || die "kiosk-sync fleet cannot read the stick's report: $(cat "$w/fleet2.txt")"
-report_row="$(grep -E '^[^,]+,[^,]*,usb,' "$w/fleet2.csv" | head -1)"
-[ -n "$report_row" ] || die "the stick's report is not a USB report: $(cat "$w/fleet2.csv")"
+[ "$(grep -cE '^[^,]+,[^,]*,usb,' "$w/fleet2.csv")" = 1 ] || die "want exactly one USB report on the stick, the guest's: $(cat "$w/fleet2.csv")"
+report_row="$(grep -E '^[^,]+,[^,]*,usb,' "$w/fleet2.csv")"
 [ "$(cut -d, -f8 <<<"$report_row")" = ok ] || die "the stick's report signature: $report_row"
 [ "$(cut -d, -f6 <<<"$report_row")" = 2 ] || die "the stick's report does not say generation 2: $report_row"
 ok "a signed report is back on the stick (kiosk-sync fleet: $(cut -d, -f1-3,6,8 <<<"$report_row"))"

@@ -270,11 +270,16 @@ mcopy -i "$conf" "$here/README.txt" ::/README.txt
 root_mib=$(( ( $(du -sm "$r" | cut -f1) * 5 / 4 / 64 + 2) * 64 ))
 E2FSPROGS_FAKE_TIME="$SOURCE_DATE_EPOCH" mkfs.ext4 -q -F -L kiosk-root-a -U "$roota_fs" \
   -E "root_owner=0:0,hash_seed=$roota_fs" -d "$r" "$work/root.img" "${root_mib}M"
-# KIOSKDATA: the store's two folders, owned by the image's users.
-mkdir -p "$work/data/kiosk" "$work/data/kiosk-app"
+# KIOSKDATA: the store's folders, owned by the image's users as
+# kiosk.tmpfiles has them (the boot's systemd-tmpfiles did not make
+# kiosk/usage there: the bind mount is nofail, so nothing orders it first).
+# Without kiosk/usage the app counts nothing, and the kiosk's report says
+# the touch app is not running.
+mkdir -p "$work/data/kiosk/usage" "$work/data/kiosk-app"
 uid() { awk -F: -v n="$1" '$1 == n { print $3 }' "$r/etc/passwd"; }
 gid() { awk -F: -v n="$1" '$1 == n { print $3 }' "$r/etc/group"; }
 chown "$(uid kiosk-sync):$(gid kiosk)" "$work/data/kiosk" && chmod 0750 "$work/data/kiosk"
+chown "$(uid kiosk-app):$(gid kiosk)" "$work/data/kiosk/usage" && chmod 2750 "$work/data/kiosk/usage"
 chown "$(uid kiosk-app):$(gid kiosk-app)" "$work/data/kiosk-app" && chmod 0700 "$work/data/kiosk-app"
 E2FSPROGS_FAKE_TIME="$SOURCE_DATE_EPOCH" mkfs.ext4 -q -F -L KIOSKDATA -U "$data_fs" \
   -E "root_owner=0:0,hash_seed=$data_fs" -d "$work/data" "$work/data.img" 512M
