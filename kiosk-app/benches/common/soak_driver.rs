@@ -506,9 +506,26 @@ impl Kiosk {
     /// Scrolls the page's main pane until `label` is on screen, then taps
     /// it; false if it never shows.
     fn scroll_to_and_tap(&mut self, label: &str) -> bool {
-        // A button far below the fold is not among the elements found
-        // until the pane scrolls near it (the staff panel's 退出管理 under
-        // a long usage card), so a label not found is no reason to stop.
+        for _ in 0..12 {
+            if self.tap(label) {
+                return true;
+            }
+            if ElementHandle::find_by_accessible_label(&self.win, label)
+                .next()
+                .is_none()
+            {
+                return false;
+            }
+            self.swipe(W / 2.0, 1500.0, -500.0);
+        }
+        false
+    }
+
+    /// [`Self::scroll_to_and_tap`] for a button the page always has: one
+    /// far below the fold is not among the elements found until the pane
+    /// scrolls near it (the staff panel's 退出管理 under its usage card),
+    /// so not finding it is no reason to stop scrolling.
+    fn scroll_down_to_and_tap(&mut self, label: &str) -> bool {
         for _ in 0..12 {
             if self.tap(label) {
                 return true;
@@ -531,7 +548,7 @@ impl Kiosk {
                     self.tap("请轻触屏幕开始");
                 }
                 PageId::Staff => {
-                    self.scroll_to_and_tap("退出管理");
+                    self.scroll_down_to_and_tap("退出管理");
                 }
                 _ => {
                     if !self.tap("首页") {
@@ -655,7 +672,7 @@ fn step(k: &mut Kiosk, rng: &mut Rng, out: &mut Outcome) -> Result<&'static str,
                 let label = *rng.pick(STAFF_SAFE);
                 k.scroll_to_and_tap(label)
             };
-            if !safe && !k.scroll_to_and_tap("退出管理") {
+            if !safe && !k.scroll_down_to_and_tap("退出管理") {
                 let seen: Vec<String> = ElementHandle::find_by_accessible_label(&k.win, "退出管理")
                     .map(|e| {
                         let (x, y) = centre(&e);
