@@ -110,7 +110,7 @@ impl Default for ImageCache {
 }
 
 impl ImageCache {
-    pub fn with_budget(budget: usize) -> ImageCache {
+    fn with_budget(budget: usize) -> ImageCache {
         ImageCache {
             images: HashMap::new(),
             bytes: 0,
@@ -125,7 +125,8 @@ impl ImageCache {
     }
 
     /// Decoded bytes held now.
-    pub fn bytes(&self) -> usize {
+    #[cfg(test)]
+    fn bytes(&self) -> usize {
         self.bytes
     }
 

@@ -620,6 +620,7 @@ pub fn run(opts: &Options, mut on_sample: impl FnMut(&Sample)) -> Result<Outcome
         on_sample(&s);
         out.samples.push(s);
     };
+    let trace = std::env::var_os("SOAK_TRACE").is_some();
     while k.touches < opts.touches {
         if k.touches >= next_sample {
             sample(&k, &mut out);
@@ -630,7 +631,7 @@ pub fn run(opts: &Options, mut on_sample: impl FnMut(&Sample)) -> Result<Outcome
             break;
         }
         let step = step(&mut k, &mut rng, &mut out)?;
-        if std::env::var_os("SOAK_TRACE").is_some() {
+        if trace {
             eprintln!("trace: touch {} {step} -> {:?}", k.touches, k.page());
         }
         *out.steps.entry(step).or_default() += 1;
