@@ -8,9 +8,12 @@
 # has kiosk-sync write a content store from the demo county (as a hall
 # runs it), then measures each page against the same page written as static
 # HTML (tests/browser-kiosk/) in headless Chromium: wall time and peak memory
-# of the whole process tree, medians of N runs (default 5). The figures go
-# into BENCHMARKS.md between the "bench.sh" markers, with the command,
-# machine, date and commit (--no-write: print only).
+# of the whole process tree, medians of N runs (default 5); then the
+# software renderer's frame times and keystroke-to-paint (the frames
+# bench), on the demo county and on 100,000 generated documents, the idle
+# memory of the app against chromium --kiosk, and sync against curl. The
+# figures go into BENCHMARKS.md between the "bench.sh" markers, with the
+# command, machine, date and commit (--no-write: print only).
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
@@ -22,7 +25,7 @@ while [ $# -gt 0 ]; do
     --runs) runs="$2"; shift 2 ;;
     --idle) idle="$2"; shift 2 ;;
     --no-write) write=0; shift ;;
-    -h|--help) sed -n 2,14p "$0"; exit 0 ;;
+    -h|--help) sed -n 2,16p "$0"; exit 0 ;;
     *) echo "tests/bench.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -62,6 +65,15 @@ stage "100,000 generated documents: a store (cargo bench -p kiosk-tests --bench 
 cargo bench -q -p kiosk-tests --bench search -- --docs 100000 --runs 1 --store "$work/big" >"$work/big.log" 2>&1 \
   || { cat "$work/big.log" >&2; exit 1; }
 grep -E 'build store|store file' "$work/big.log" | head -n 2
+
+stage "frames: the software renderer's full frames and keystroke-to-paint (cargo bench -p kiosk-app --bench frames), demo county and 100,000 documents"
+cargo bench -q -p kiosk-app --bench frames -- --keys 1000 >"$work/frames.md" 2>"$work/frames.log" \
+  || { cat "$work/frames.log" >&2; exit 1; }
+cargo bench -q -p kiosk-app --bench frames -- --data-dir "$work/big" --keys 200 >"$work/frames-100k.md" 2>"$work/frames.log" \
+  || { cat "$work/frames.log" >&2; exit 1; }
+# The temporary folder's name is this run's alone: say what it holds.
+sed -i "s|the store in $work/big|the 100,000-document store above|" "$work/frames-100k.md"
+cat "$work/frames.md" "$work/frames-100k.md"
 
 stage "idle: a minute on the home page under Xvfb, kiosk-app (demo store, 100,000 documents) against chromium --kiosk"
 command -v Xvfb >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends xvfb >/dev/null
@@ -123,6 +135,11 @@ load = open("/proc/loadavg").read().split()[0]
 table = open(os.path.join(work, "browser.md")).read().strip()
 table += "\n\n" + open(os.path.join(work, "idle.md")).read().strip()
 table += "\n\n" + open(os.path.join(work, "sync.md")).read().strip()
+table += ("\n\nFrames (`cargo bench -p kiosk-app --bench frames -- --keys 1000`, then `-- --data-dir STORE --keys 200` "
+          "on the 100,000-document store; goals: a full 1080x1920 frame under 8 ms and keystroke-to-paint under "
+          "16 ms at p99):\n\n")
+table += open(os.path.join(work, "frames.md")).read().strip()
+table += "\n\n" + open(os.path.join(work, "frames-100k.md")).read().strip()
 block = f"""<!-- bench.sh begin: written by `bash tests/bench.sh`; edit the script, not this block -->
 `bash tests/bench.sh` on {datetime.date.today().isoformat()}, commit {commit}; {platform.machine()}, {os.cpu_count()} cores ({cpu}), {mem} GiB;
 load average {load_start} at the start, {load} at the end; {chromium}. Each figure is the median of {runs} runs, interleaved.

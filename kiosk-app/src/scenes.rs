@@ -115,6 +115,9 @@ pub fn enter(
             for k in ["d", "b"] {
                 a.invoke_key(k.into());
             }
+            // The page as it settles: every row, and the scroll bar sized
+            // to them.
+            crate::pages::search::finish_rows();
         }
         "search-handwriting" => {
             app::go(win, ctx, Route::Search);
@@ -132,6 +135,7 @@ pub fn enter(
         "search-digits" => {
             app::go(win, ctx, Route::Search);
             crate::pages::search::scene::digits(win);
+            crate::pages::search::finish_rows();
         }
         "policies" | "interpretations" | "guides" | "enterprise" | "consultations" | "notices"
         | "progress" | "map" | "hall" | "apply" | "catalog" | "village" | "staff-pin" | "staff" => {

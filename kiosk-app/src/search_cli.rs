@@ -2,14 +2,14 @@
 //! for content officers checking their synonyms and for tests.
 //!
 //! The order is the page's: both call [`ContentReader::search`] with
-//! [`SEARCH_PER_KIND`] and show its groups in order; with no exact match the
-//! page adds the service places whose services mention the words and the
-//! hall's enquiry phone.
+//! [`per_kind_for`] hits per kind (fewer for a single pinyin initial) and
+//! show its groups in order; with no exact match the page adds the service
+//! places whose services mention the words and the hall's enquiry phone.
 
 use std::io::Write;
 
 use kiosk_content::ContentReader;
-use kiosk_content::store::SEARCH_PER_KIND;
+use kiosk_content::store::per_kind_for;
 
 /// One line of the results: kind (Chinese name, as on the page), id, title.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,7 +26,7 @@ pub fn results(
     reader: &ContentReader,
     query: &str,
 ) -> Result<(Vec<ResultLine>, bool), kiosk_content::StoreError> {
-    let res = reader.search(query, SEARCH_PER_KIND)?;
+    let res = reader.search(query, per_kind_for(query))?;
     let mut lines: Vec<ResultLine> = res
         .hits()
         .map(|h| ResultLine {

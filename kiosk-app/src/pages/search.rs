@@ -7,7 +7,7 @@
 use std::rc::Rc;
 
 use kiosk_content::StoreError;
-use kiosk_content::store::SEARCH_PER_KIND;
+use kiosk_content::store::per_kind_for;
 use slint::{ComponentHandle, Model, SharedString};
 
 use super::{model, refill, show_page, summary_row};
@@ -361,12 +361,12 @@ fn render(win: &MainWindow, ctx: &AppContext) -> Result<(), StoreError> {
     a.set_query(query.as_str().into());
     a.set_mode(mode as i32);
     if query.trim().is_empty() {
-        show_groups(&a, Vec::new());
+        show_groups(win, Vec::new());
         a.set_status(hint(mode).into());
         ctx.usage.search_shown("", false);
         return Ok(());
     }
-    let results = content.search(&query, SEARCH_PER_KIND)?;
+    let results = content.search(&query, per_kind_for(&query))?;
     drop(content);
     let mut groups: Vec<GroupRows> = results
         .groups
@@ -410,21 +410,110 @@ fn render(win: &MainWindow, ctx: &AppContext) -> Result<(), StoreError> {
     });
     ctx.usage
         .search_shown(&query, !groups.is_empty() && !results.no_match());
-    show_groups(&a, groups);
+    show_groups(win, groups);
     Ok(())
 }
 
 /// One group of results before it is shown.
+#[derive(Clone)]
 struct GroupRows {
     title: SharedString,
     rows: Vec<Row>,
     more: SharedString,
 }
 
+/// Result rows built for the frame that answers a keystroke, at least:
+/// the page asks for as many as fill its results pane
+/// (`SearchAdapter.rows-that-fit`: the pane's height over the shortest
+/// row, plus one; 10 at 1080x1920), and the rest, below the fold, are
+/// added a moment later ([`REST_AFTER`]). Building and shaping every row
+/// of a one-letter query was the slowest keystroke on the page
+/// (BENCHMARKS.md, "Frames").
+pub const FIRST_ROWS: usize = 6;
+/// When the rows below the fold are added: after the frame that shows the
+/// first ones. The KMS backend's loop runs due timers before it draws, so
+/// a zero delay would build every row before the first frame again; 40 ms
+/// leaves a Pi 4 time to draw that frame, and is far shorter than the
+/// time between two taps of a finger.
+pub const REST_AFTER: std::time::Duration = std::time::Duration::from_millis(40);
+
+/// The whole list waiting to replace the first rows, and its window.
+type Pending = Option<(slint::Weak<MainWindow>, Vec<GroupRows>)>;
+
+thread_local! {
+    /// Adds the rows below the fold ([`show_groups`]).
+    static REST: slint::Timer = slint::Timer::default();
+    static PENDING: std::cell::RefCell<Pending> = const { std::cell::RefCell::new(None) };
+}
+
+/// Shows the result groups: at once the rows that fit the pane (what it
+/// shows), and the whole list [`REST_AFTER`] later, unless
+/// another keystroke came first.
+fn show_groups(win: &MainWindow, groups: Vec<GroupRows>) {
+    let a = win.global::<SearchAdapter>();
+    let n = usize::try_from(a.get_rows_that_fit()).map_or(FIRST_ROWS, |n| n.max(FIRST_ROWS));
+    match first_rows(&groups, n) {
+        None => {
+            REST.with(slint::Timer::stop);
+            PENDING.with(|p| p.borrow_mut().take());
+            fill_groups(&a, groups);
+        }
+        Some(first) => {
+            fill_groups(&a, first);
+            PENDING.with(|p| *p.borrow_mut() = Some((win.as_weak(), groups)));
+            REST.with(|t| t.start(slint::TimerMode::SingleShot, REST_AFTER, finish_rows));
+        }
+    }
+}
+
+/// Adds the rows below the fold now, if they are still to come: what the
+/// timer does, and what screenshots call to draw the page as it settles.
+pub fn finish_rows() {
+    REST.with(slint::Timer::stop);
+    if let Some((win, groups)) = PENDING.with(|p| p.borrow_mut().take())
+        && let Some(win) = win.upgrade()
+    {
+        fill_groups(&win.global::<SearchAdapter>(), groups);
+    }
+}
+
+/// Whether rows below the fold are still to be added.
+pub fn rows_pending() -> bool {
+    PENDING.with(|p| p.borrow().is_some())
+}
+
+/// The groups cut after `n` rows (a cut group loses its "more" line, which
+/// is below the fold anyway), or `None` if they hold no more than `n`.
+fn first_rows(groups: &[GroupRows], n: usize) -> Option<Vec<GroupRows>> {
+    let total: usize = groups.iter().map(|g| g.rows.len()).sum();
+    if total <= n {
+        return None;
+    }
+    let mut left = n;
+    let mut first = Vec::new();
+    for g in groups {
+        if left == 0 {
+            break;
+        }
+        if g.rows.len() <= left {
+            left -= g.rows.len();
+            first.push(g.clone());
+        } else {
+            first.push(GroupRows {
+                title: g.title.clone(),
+                rows: g.rows[..left].to_vec(),
+                more: "".into(),
+            });
+            left = 0;
+        }
+    }
+    Some(first)
+}
+
 /// The result groups, updated in place (see [`refill`]): the group at
 /// each position keeps its row model, so a keystroke that changes some
 /// rows rebuilds only those.
-fn show_groups(a: &SearchAdapter, groups: Vec<GroupRows>) {
+fn fill_groups(a: &SearchAdapter, groups: Vec<GroupRows>) {
     let current = a.get_groups();
     let groups = groups
         .into_iter()
@@ -459,7 +548,7 @@ pub fn clear(win: &MainWindow, ctx: &AppContext) {
     a.set_mode(Mode::Pinyin as i32);
     a.set_ink("".into());
     a.set_candidates(refill(a.get_candidates(), Vec::new()));
-    show_groups(&a, Vec::new());
+    show_groups(win, Vec::new());
     a.set_status(zh::SEARCH_HINT.into());
 }
 

@@ -187,6 +187,17 @@ impl Kiosk {
         self.taps.set(self.taps.get() + 1);
         self.button(label)
             .mock_single_click(PointerEventButton::Left);
+        self.settle();
+    }
+
+    /// A finger's next tap comes later than the search page adds the
+    /// result rows below the fold (`pages::search::REST_AFTER`): let that
+    /// time pass when rows are still to come, so what a test reads next is
+    /// the settled page. (Tests of the first frame itself read before.)
+    fn settle(&self) {
+        if kiosk_app::pages::search::rows_pending() {
+            i_slint_backend_testing::mock_elapsed_time(kiosk_app::pages::search::REST_AFTER);
+        }
     }
 
     /// The first button (or input field) labelled `label`.
@@ -210,6 +221,7 @@ impl Kiosk {
             if let Some(b) = self.try_button(label) {
                 self.taps.set(self.taps.get() + 1);
                 b.invoke_accessible_default_action();
+                self.settle();
                 return;
             }
             let panes: Vec<ElementHandle> =
@@ -253,6 +265,7 @@ impl Kiosk {
             position,
             button: PointerEventButton::Left,
         });
+        self.settle();
     }
 
     /// Five taps on the header (leaving the attract screen first), then

@@ -84,6 +84,137 @@ fn results_updated_in_place_draw_exactly_what_a_fresh_list_draws() {
     );
 }
 
+/// One pinyin initial matches a large share of the county: the page
+/// shows a preview of at most three per kind, says there is more, and the
+/// second letter brings back the full five. The same for `kiosk-app
+/// search`, which content officers use to check what the page shows.
+#[test]
+fn one_letter_shows_a_preview_of_three_per_kind_and_the_second_letter_five() {
+    use kiosk_content::store::{SEARCH_PER_KIND, SEARCH_PER_KIND_ONE_LETTER};
+    let k = demo();
+    k.start();
+    k.tap("搜索");
+    let a = k.win.global::<SearchAdapter>();
+    let shown = || -> Vec<(usize, String)> {
+        rows(a.get_groups())
+            .iter()
+            .map(|g| (g.rows.row_count(), g.more.to_string()))
+            .collect()
+    };
+    k.tap("d");
+    let one = shown();
+    assert!(one.len() >= 3, "d finds several kinds: {one:?}");
+    assert!(
+        one.iter().all(|(n, _)| *n <= SEARCH_PER_KIND_ONE_LETTER),
+        "{one:?}"
+    );
+    assert!(
+        one.iter()
+            .any(|(n, more)| *n == SEARCH_PER_KIND_ONE_LETTER
+                && more == kiosk_app::strings::SEARCH_MORE),
+        "a cut group says more can be found: {one:?}"
+    );
+    let one_total: usize = one.iter().map(|(n, _)| n).sum();
+    let cli = kiosk_app::search_cli::results(&k.ctx.content.borrow(), "d")
+        .expect("search")
+        .0;
+    assert_eq!(
+        cli.len(),
+        one_total,
+        "kiosk-app search shows what the page shows"
+    );
+    k.tap("i");
+    let two = shown();
+    assert!(
+        two.iter()
+            .any(|(n, _)| *n > SEARCH_PER_KIND_ONE_LETTER && *n <= SEARCH_PER_KIND),
+        "di shows more than three of a kind: {two:?}"
+    );
+    // Back to one letter: the preview again.
+    k.tap("删除");
+    assert_eq!(shown(), one);
+}
+
+/// The frame that answers a keystroke builds only the result rows that
+/// can fit the results pane (`rows-that-fit`), and they reach below its
+/// bottom; the rest are added `REST_AFTER` later, unless another key came
+/// first, and the settled list is the whole one. In portrait and landscape.
+#[test]
+fn a_keystroke_builds_the_rows_on_screen_first_and_the_rest_a_moment_later() {
+    use kiosk_app::pages::search::{FIRST_ROWS, REST_AFTER, rows_pending};
+    use slint::platform::PointerEventButton;
+    for (w, h) in [(1080, 1920), (1920, 1080)] {
+        let k = demo();
+        k.win.window().set_size(slint::PhysicalSize::new(w, h));
+        k.start();
+        k.tap("搜索");
+        let a = k.win.global::<SearchAdapter>();
+        let titles_now = || -> Vec<String> {
+            rows(a.get_groups())
+                .iter()
+                .flat_map(|g| rows(g.rows.clone()))
+                .map(|r| r.title.to_string())
+                .collect()
+        };
+        // A key pressed and released, with nothing after it yet.
+        let key = |label: &str| {
+            k.button(label).mock_single_click(PointerEventButton::Left);
+        };
+        key("s");
+        let n = usize::try_from(a.get_rows_that_fit()).expect("a count");
+        assert!((FIRST_ROWS..=14).contains(&n), "{w}x{h}: {n} rows fit");
+        assert!(rows_pending(), "{w}x{h}: s finds more than {n} rows");
+        // Counted on the pane before this key (taller while the candidate
+        // bar was one row), so at least as many as fit now.
+        let first = titles_now();
+        assert!(
+            (n..=n + 2).contains(&first.len()),
+            "{w}x{h}: {} rows built",
+            first.len()
+        );
+        let n = first.len();
+        // The rows on screen (the harness finds only what is inside the
+        // pane) are a few of the first ones: the rows still to come are
+        // below the fold, and nothing missing shows.
+        let on_screen = first.iter().filter(|t| !k.find(t).is_empty()).count();
+        assert!(
+            on_screen > 0 && on_screen < n - 2,
+            "{w}x{h}: {on_screen} of the first {n} rows are on screen"
+        );
+        assert!(k.find(first.last().expect("rows")).is_empty());
+        // Another key before the rest came: its own first rows, the old
+        // rest never shown.
+        key("h");
+        assert!(rows_pending());
+        assert_eq!(a.get_query(), "sh");
+        let sh_first = titles_now();
+        k.wait(REST_AFTER);
+        assert!(!rows_pending());
+        let sh = titles_now();
+        assert!(sh.len() > n, "{sh:?}");
+        assert!(
+            sh_first.len() >= n - 2,
+            "{w}x{h}: sh built {}",
+            sh_first.len()
+        );
+        assert_eq!(
+            sh[..sh_first.len()],
+            sh_first[..],
+            "the first rows stay as they were"
+        );
+        assert_eq!(
+            sh,
+            kiosk_app::search_cli::results(&k.ctx.content.borrow(), "sh")
+                .expect("search")
+                .0
+                .into_iter()
+                .map(|l| l.title)
+                .collect::<Vec<_>>(),
+            "the settled list is the whole one"
+        );
+    }
+}
+
 #[test]
 fn a_candidate_word_replaces_the_letters_and_delete_takes_it_back() {
     let k = demo();

@@ -40,7 +40,8 @@ use serde::{Deserialize, Serialize};
 
 pub use build::ReadObject;
 pub use search::{
-    MAX_QUERY_CHARS, MatchedBy, SEARCH_PER_KIND, SearchGroup, SearchHit, SearchResults,
+    MAX_QUERY_CHARS, MatchedBy, SEARCH_PER_KIND, SEARCH_PER_KIND_ONE_LETTER, SearchGroup,
+    SearchHit, SearchResults, per_kind_for,
 };
 
 use crate::ContentSet;

@@ -32,6 +32,23 @@ use crate::text::{self, Run};
 
 /// Hits per kind the kiosk's search page shows (and `kiosk-app search`).
 pub const SEARCH_PER_KIND: usize = 5;
+/// Hits per kind for a query of one Latin letter. One pinyin initial
+/// matches a large share of a county (about 40 rows in the demo county
+/// for "d"), so the page shows a short preview and says that typing on
+/// finds more precisely; the candidate words above the keyboard are the
+/// quicker way on. Building and shaping the rows of that first letter was
+/// the slowest keystroke on the page (BENCHMARKS.md, "Frames").
+pub const SEARCH_PER_KIND_ONE_LETTER: usize = 3;
+
+/// Hits per kind the search page shows for `query`: fewer for a single
+/// pinyin initial ([`SEARCH_PER_KIND_ONE_LETTER`]), else [`SEARCH_PER_KIND`].
+pub fn per_kind_for(query: &str) -> usize {
+    let mut chars = query.trim().chars();
+    match (chars.next(), chars.next()) {
+        (Some(c), None) if c.is_ascii_alphabetic() => SEARCH_PER_KIND_ONE_LETTER,
+        _ => SEARCH_PER_KIND,
+    }
+}
 /// How many of the newest matches per kind are ranked. Older matches beyond
 /// this are not shown; a resident refines the query instead.
 const CANDIDATES_PER_KIND: i64 = 100;
@@ -1516,6 +1533,15 @@ fn class_of(m: MatchedBy) -> u8 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_pinyin_initial_gets_the_short_preview() {
+        assert_eq!(per_kind_for("d"), SEARCH_PER_KIND_ONE_LETTER);
+        assert_eq!(per_kind_for(" D "), SEARCH_PER_KIND_ONE_LETTER);
+        for q in ["db", "保", "2", "d b", ""] {
+            assert_eq!(per_kind_for(q), SEARCH_PER_KIND, "{q:?}");
+        }
+    }
 
     #[test]
     fn queries_become_fts_expressions() {
