@@ -149,13 +149,6 @@ fn a_keystroke_builds_the_rows_on_screen_first_and_the_rest_a_moment_later() {
         k.start();
         k.tap("搜索");
         let a = k.win.global::<SearchAdapter>();
-        let titles_now = || -> Vec<String> {
-            rows(a.get_groups())
-                .iter()
-                .flat_map(|g| rows(g.rows.clone()))
-                .map(|r| r.title.to_string())
-                .collect()
-        };
         // A key pressed and released, with nothing after it yet.
         let key = |label: &str| {
             k.button(label).mock_single_click(PointerEventButton::Left);
@@ -166,7 +159,7 @@ fn a_keystroke_builds_the_rows_on_screen_first_and_the_rest_a_moment_later() {
         assert!(rows_pending(), "{w}x{h}: s finds more than {n} rows");
         // Counted on the pane before this key (taller while the candidate
         // bar was one row), so at least as many as fit now.
-        let first = titles_now();
+        let first = titles(&k);
         assert!(
             (n..=n + 2).contains(&first.len()),
             "{w}x{h}: {} rows built",
@@ -187,10 +180,10 @@ fn a_keystroke_builds_the_rows_on_screen_first_and_the_rest_a_moment_later() {
         key("h");
         assert!(rows_pending());
         assert_eq!(a.get_query(), "sh");
-        let sh_first = titles_now();
+        let sh_first = titles(&k);
         k.wait(REST_AFTER);
         assert!(!rows_pending());
-        let sh = titles_now();
+        let sh = titles(&k);
         assert!(sh.len() > n, "{sh:?}");
         assert!(
             sh_first.len() >= n - 2,
