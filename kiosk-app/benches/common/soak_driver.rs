@@ -504,31 +504,22 @@ impl Kiosk {
     }
 
     /// Scrolls the page's main pane until `label` is on screen, then taps
-    /// it; false if it never shows.
-    fn scroll_to_and_tap(&mut self, label: &str) -> bool {
+    /// it; false if it never shows. A label not found anywhere on the page
+    /// ends the search at once, unless `always_there`: a button the page
+    /// always has, far below the fold, is not among the elements found
+    /// until the pane scrolls near it (the staff panel's 退出管理 under its
+    /// usage card), so not finding it is no reason to stop scrolling.
+    fn scroll_to_and_tap(&mut self, label: &str, always_there: bool) -> bool {
         for _ in 0..12 {
             if self.tap(label) {
                 return true;
             }
-            if ElementHandle::find_by_accessible_label(&self.win, label)
-                .next()
-                .is_none()
+            if !always_there
+                && ElementHandle::find_by_accessible_label(&self.win, label)
+                    .next()
+                    .is_none()
             {
                 return false;
-            }
-            self.swipe(W / 2.0, 1500.0, -500.0);
-        }
-        false
-    }
-
-    /// [`Self::scroll_to_and_tap`] for a button the page always has: one
-    /// far below the fold is not among the elements found until the pane
-    /// scrolls near it (the staff panel's 退出管理 under its usage card),
-    /// so not finding it is no reason to stop scrolling.
-    fn scroll_down_to_and_tap(&mut self, label: &str) -> bool {
-        for _ in 0..12 {
-            if self.tap(label) {
-                return true;
             }
             self.swipe(W / 2.0, 1500.0, -500.0);
         }
@@ -548,7 +539,7 @@ impl Kiosk {
                     self.tap("请轻触屏幕开始");
                 }
                 PageId::Staff => {
-                    self.scroll_down_to_and_tap("退出管理");
+                    self.scroll_to_and_tap("退出管理", true);
                 }
                 _ => {
                     if !self.tap("首页") {
@@ -566,7 +557,7 @@ impl Kiosk {
     /// Home, then the home page's tile `label`.
     fn open(&mut self, label: &str) -> Result<bool, SoakError> {
         self.home()?;
-        Ok(self.scroll_to_and_tap(label))
+        Ok(self.scroll_to_and_tap(label, false))
     }
 
     fn check(&self, step: &'static str) -> Result<(), SoakError> {
@@ -671,9 +662,9 @@ fn step(k: &mut Kiosk, rng: &mut Rng, out: &mut Outcome) -> Result<&'static str,
             // panel without that is a stuck soak, not a silent spin.
             let safe = rng.chance(40) && {
                 let label = *rng.pick(STAFF_SAFE);
-                k.scroll_to_and_tap(label)
+                k.scroll_to_and_tap(label, false)
             };
-            if !safe && !k.scroll_down_to_and_tap("退出管理") {
+            if !safe && !k.scroll_to_and_tap("退出管理", true) {
                 let seen: Vec<String> = ElementHandle::find_by_accessible_label(&k.win, "退出管理")
                     .map(|e| {
                         let (x, y) = centre(&e);
@@ -903,11 +894,11 @@ fn print(k: &mut Kiosk) -> Result<(), SoakError> {
         if !k.open("办事指南")? {
             return Ok(());
         }
-        if !k.scroll_to_and_tap("最低生活保障申请") {
+        if !k.scroll_to_and_tap("最低生活保障申请", false) {
             return Ok(());
         }
     }
-    k.scroll_to_and_tap("打印材料清单");
+    k.scroll_to_and_tap("打印材料清单", false);
     Ok(())
 }
 

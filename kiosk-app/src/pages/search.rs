@@ -425,7 +425,7 @@ struct GroupRows {
 /// Result rows built for the frame that answers a keystroke, at least:
 /// the page asks for as many as fill its results pane
 /// (`SearchAdapter.rows-that-fit`: the pane's height over the shortest
-/// row, plus one; 10 at 1080x1920), and the rest, below the fold, are
+/// row, plus one; 10 or 11 at 1080x1920), and the rest, below the fold, are
 /// added a moment later ([`REST_AFTER`]). Building and shaping every row
 /// of a one-letter query was the slowest keystroke on the page
 /// (BENCHMARKS.md, "Frames").
